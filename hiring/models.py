@@ -1,0 +1,637 @@
+"""The data of an interview loop. Rules that span rows live in rules.py and
+services.py; here are fields, single-row logic and the constraints the database
+itself can hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+# The dozen languages the company hires in (invitations and reminders are sent in these).
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("pt", "Portuguese"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("ja", "Japanese"),
+    ("zh", "Chinese"),
+    ("hi", "Hindi"),
+    ("ar", "Arabic"),
+]
+LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+
+# The rating scale of every competency, with the meaning shown to interviewers.
+RATING_SCALE = [
+    (1, "Well below the bar: clear evidence against"),
+    (2, "Below the bar: not enough evidence"),
+    (3, "Meets the bar: solid evidence"),
+    (4, "Raises the bar: exceptional evidence"),
+]
+RATING_MIN, RATING_MAX = 1, 4
+
+
+def validate_time_zone(value: str) -> None:
+    if not value or value not in _time_zones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).")
+
+
+def _time_zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
+
+
+def validate_work_days(value: str) -> None:
+    if not value or any(ch not in "1234567" for ch in value) or len(set(value)) != len(value):
+        raise ValidationError("Working days are ISO weekday digits, 1 (Monday) to 7 (Sunday), e.g. 12345.")
+
+
+def validate_languages(value: object) -> None:
+    if not isinstance(value, list) or any(code not in LANGUAGE_CODES for code in value):
+        raise ValidationError(f"Languages must be a list of codes from: {', '.join(sorted(LANGUAGE_CODES))}.")
+
+
+class TimeZoneField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("validators", [validate_time_zone])
+        super().__init__(*args, **kwargs)
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeniorityLevel(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    rank = models.PositiveSmallIntegerField(unique=True, help_text="Higher is more senior.")
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Interviewer(models.Model):
+    """An employee: a Django user with the facts a panel and a reminder need.
+
+    Every signed-in person (recruiters and hiring managers too) has one, because
+    every person has a time zone and working hours.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviewer")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="interviewers")
+    level = models.ForeignKey(SeniorityLevel, on_delete=models.PROTECT, related_name="interviewers")
+    time_zone = TimeZoneField()
+    work_start = models.TimeField(default=dt.time(9, 0))
+    work_end = models.TimeField(default=dt.time(17, 30))
+    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
+    is_bar_raiser = models.BooleanField("trained bar raiser", default=False)
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(work_start__lt=models.F("work_end")), name="interviewer_work_hours"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Competency(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    guide = models.TextField(blank=True, help_text="What to look for; shown beside the rating scale.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "competencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundKind(models.TextChoices):
+    SCREEN = "screen", "Screen"
+    TECHNICAL = "technical", "Technical"
+    SYSTEM_DESIGN = "system_design", "System design"
+    CULTURE = "culture", "Culture and values"
+    HIRING_MANAGER = "hiring_manager", "Hiring manager"
+    BAR_RAISER = "bar_raiser", "Bar raiser"
+    OTHER = "other", "Other"
+
+
+class LoopPlan(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundTemplate(models.Model):
+    plan = models.ForeignKey(LoopPlan, on_delete=models.CASCADE, related_name="rounds")
+    order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=RoundKind.choices)
+    title = models.CharField(max_length=120, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="round_template_order_unique"),
+            models.UniqueConstraint(
+                fields=["plan"], condition=Q(kind="bar_raiser"), name="round_template_one_bar_raiser"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=15, duration_minutes__lte=480), name="round_template_duration"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title or self.get_kind_display()}"
+
+
+class Position(models.Model):
+    title = models.CharField(max_length=150)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="positions")
+    hiring_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    loop_plan = models.ForeignKey(LoopPlan, on_delete=models.PROTECT, related_name="positions")
+    min_rounds = models.PositiveSmallIntegerField(
+        default=5, help_text="A position may ask for more rounds than the company floor, never fewer."
+    )
+    is_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_rounds__gte=5), name="position_min_rounds_floor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.department})"
+
+
+class Candidate(models.Model):
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    time_zone = TimeZoneField()
+    preferred_language = models.CharField(max_length=5, choices=LANGUAGES, default="en")
+    source = models.CharField(max_length=100, blank=True, help_text="Referral, careers site, agency ...")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="candidate_email_unique"),
+        ]
+        indexes = [models.Index(fields=["full_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class LoopStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
+    HIRED = "hired", "Hired"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_LOOP_STATUSES = [
+    LoopStatus.DRAFT,
+    LoopStatus.SCHEDULED,
+    LoopStatus.IN_PROGRESS,
+    LoopStatus.AWAITING_DECISION,
+]
+
+
+class Loop(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="loops")
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="loops")
+    status = models.CharField(max_length=20, choices=LoopStatus.choices, default=LoopStatus.DRAFT)
+    # The scorecard whose veto ended the loop; set once, never cleared.
+    veto_scorecard = models.OneToOneField(
+        "Scorecard", null=True, blank=True, on_delete=models.PROTECT, related_name="vetoed_loop"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LoopStatus.values), name="loop_status_valid"
+            ),
+            # The database itself refuses a hire on a vetoed loop, whatever the code does.
+            models.CheckConstraint(
+                condition=~Q(status=LoopStatus.HIRED, veto_scorecard__isnull=False), name="loop_no_hire_after_veto"
+            ),
+            models.CheckConstraint(
+                condition=Q(veto_scorecard__isnull=True) | Q(status=LoopStatus.REJECTED),
+                name="loop_veto_means_rejected",
+            ),
+            models.UniqueConstraint(
+                fields=["candidate", "position"],
+                condition=Q(status__in=OPEN_LOOP_STATUSES),
+                name="loop_one_open_per_candidate_position",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} for {self.position.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_LOOP_STATUSES
+
+    @property
+    def is_vetoed(self) -> bool:
+        return self.veto_scorecard_id is not None
+
+
+class RoundStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    SUBMITTED = "submitted", "Scorecard in"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Rounds that still count toward the loop; cancelled and no-show rounds do not.
+ACTIVE_ROUND_STATUSES = [RoundStatus.PLANNED, RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED]
+# Rounds whose interviewer owes or has given feedback.
+FEEDBACK_ROUND_STATUSES = [RoundStatus.SCHEDULED, RoundStatus.HELD]
+
+
+class Round(models.Model):
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="rounds")
+    order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=RoundKind.choices)
+    title = models.CharField(max_length=120, blank=True)
+    interviewer = models.ForeignKey(
+        Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds"
+    )
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
+    feedback_due_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED)
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["loop", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["loop", "order"], name="round_order_unique"),
+            # No interviewer sits twice in one loop (a cancelled seat does not count).
+            models.UniqueConstraint(
+                fields=["loop", "interviewer"],
+                condition=Q(interviewer__isnull=False) & ~Q(status__in=["cancelled", "no_show"]),
+                name="round_interviewer_once_per_loop",
+            ),
+            models.UniqueConstraint(
+                fields=["loop"],
+                condition=Q(kind="bar_raiser") & ~Q(status__in=["cancelled", "no_show"]),
+                name="round_one_bar_raiser_per_loop",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "cancelled"])
+                | Q(interviewer__isnull=False, starts_at__isnull=False),
+                name="round_scheduled_has_interviewer_and_time",
+            ),
+            models.CheckConstraint(condition=Q(status__in=RoundStatus.values), name="round_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["interviewer", "starts_at"]),
+            models.Index(fields=["status", "feedback_due_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title or self.get_kind_display()}"
+
+    @property
+    def label(self) -> str:
+        return self.title or self.get_kind_display()
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        if self.starts_at is None:
+            return None
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_bar_raiser(self) -> bool:
+        return self.kind == RoundKind.BAR_RAISER
+
+
+class Recommendation(models.TextChoices):
+    STRONG_NO = "strong_no", "Strong no"
+    NO = "no", "No"
+    YES = "yes", "Yes"
+    STRONG_YES = "strong_yes", "Strong yes"
+
+
+class Scorecard(models.Model):
+    """One revision of a round's feedback.
+
+    A draft has no submitted_at. A submitted revision is never edited: an
+    amendment is a new row with the next revision number, and is_current moves
+    to it, so the history stays.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="scorecards")
+    revision = models.PositiveSmallIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
+    notes = models.TextField(blank=True)
+    veto = models.BooleanField(default=False)
+    veto_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(default=False, help_text="The latest submitted revision of the round.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "revision"], name="scorecard_revision_unique"),
+            models.UniqueConstraint(
+                fields=["round"], condition=Q(submitted_at__isnull=True), name="scorecard_one_draft_per_round"
+            ),
+            models.UniqueConstraint(fields=["round"], condition=Q(is_current=True), name="scorecard_one_current"),
+            models.CheckConstraint(condition=Q(veto=False) | ~Q(veto_reason=""), name="scorecard_veto_has_reason"),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | ~Q(recommendation=""),
+                name="scorecard_submitted_has_recommendation",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(submitted_at__isnull=False), name="scorecard_current_is_submitted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "draft" if self.submitted_at is None else f"revision {self.revision}"
+        return f"Scorecard for {self.round} ({state})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.submitted_at is None
+
+
+class Rating(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="ratings")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(choices=RATING_SCALE)
+
+    class Meta:
+        ordering = ["scorecard", "competency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "competency"], name="rating_once_per_competency"),
+            models.CheckConstraint(
+                condition=Q(score__gte=RATING_MIN, score__lte=RATING_MAX), name="rating_score_on_scale"
+            ),
+        ]
+
+
+class Outcome(models.TextChoices):
+    HIRE = "hire", "Hire"
+    REJECT = "reject", "Reject"
+
+
+class Decision(models.Model):
+    loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.loop}"
+
+
+class EventKind(models.TextChoices):
+    CANDIDATE_CREATED = "candidate.created"
+    CANDIDATE_UPDATED = "candidate.updated"
+    LOOP_CREATED = "loop.created"
+    LOOP_SCHEDULED = "loop.scheduled"
+    LOOP_STATUS_CHANGED = "loop.status_changed"
+    ROUND_ADDED = "round.added"
+    ROUND_SCHEDULED = "round.scheduled"
+    ROUND_RESCHEDULED = "round.rescheduled"
+    ROUND_CANCELLED = "round.cancelled"
+    ROUND_HELD = "round.held"
+    ROUND_NO_SHOW = "round.no_show"
+    SCORECARD_SUBMITTED = "scorecard.submitted"
+    SCORECARD_AMENDED = "scorecard.amended"
+    LOOP_VETOED = "loop.vetoed"
+    LOOP_DECIDED = "loop.decided"
+    CANDIDATE_WITHDRAWN = "candidate.withdrawn"
+    REMINDER_RESENT = "reminder.resent"
+
+
+class Event(models.Model):
+    """The append-only record of every state change: who, what, when and why.
+
+    Rows are only ever inserted (by services.record_event); the admin shows
+    them read-only. Webhook deliveries are made from these rows.
+    """
+
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Null means the system did it (a Celery task, a sweep).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["loop", "created_at"]),
+            models.Index(fields=["candidate", "created_at"]),
+            models.Index(fields=["kind", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- Reminders (issue 4) -------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation"
+    UPDATE = "update", "Update (rescheduled)"
+    CANCELLATION = "cancellation", "Cancellation"
+    BEFORE_24H = "before_24h", "24 h before"
+    BEFORE_1H = "before_1h", "1 h before"
+    FEEDBACK_DUE = "feedback_due", "Feedback due"
+    FEEDBACK_OVERDUE = "feedback_overdue", "Feedback overdue"
+    ESCALATION = "escalation", "Escalation to recruiter"
+    VETO_NOTICE = "veto_notice", "Veto notice"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Reminder(models.Model):
+    """A message that must go out: written in the same transaction as the change
+    that caused it, then claimed by the sweep and sent once."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="Makes the same reminder impossible to create twice.")
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient_candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    email = models.EmailField(max_length=254)
+    time_zone = TimeZoneField()
+    urgent = models.BooleanField(default=False)
+    due_at = models.DateTimeField(help_text="When it may go out, UTC, after quiet hours are applied.")
+    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.email} at {self.due_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- API tokens and webhooks (issue 5) -------------------------------------------------
+
+
+class ApiToken(models.Model):
+    """A token for an integration; only its SHA-256 hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True, help_text="The first characters, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class WebhookSubscription(models.Model):
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128)
+    events = models.JSONField(default=list, help_text="Event kinds to send; empty means all.")
+    is_active = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at"]

@@ -1,0 +1,154 @@
+"""Reads that cross relations, shaped so a list costs the same few queries
+whatever its length."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from hiring.models import (
+    ACTIVE_ROUND_STATUSES,
+    FEEDBACK_ROUND_STATUSES,
+    Candidate,
+    Loop,
+    Round,
+    RoundStatus,
+    Scorecard,
+)
+from hiring.rules import RoundState
+from hiring.rules import hire_blockers as _hire_blockers
+
+RECRUITERS_GROUP = "Recruiters"
+User = AbstractBaseUser
+
+
+# --- roles --------------------------------------------------------------------
+
+
+def is_recruiter(user: User | None) -> bool:
+    """Recruiters are staff in the Recruiters group (or superusers)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.is_staff:
+        return False
+    cached = getattr(user, "_is_recruiter", None)
+    if cached is None:
+        cached = user.groups.filter(name=RECRUITERS_GROUP).exists()
+        user._is_recruiter = cached
+    return cached
+
+
+# --- pipeline -----------------------------------------------------------------
+
+
+def pipeline_rounds_prefetch(to_attr: str | None = None) -> Prefetch:
+    return Prefetch(
+        "rounds",
+        queryset=Round.objects.select_related("interviewer__user", "interviewer__department").order_by("order"),
+        to_attr=to_attr,
+    )
+
+
+def loops_with_pipeline() -> QuerySet[Loop]:
+    """Loops with their rounds, interviewers and veto, in a fixed number of queries."""
+    return Loop.objects.select_related(
+        "candidate", "position__department", "veto_scorecard__round__interviewer__user"
+    ).prefetch_related(pipeline_rounds_prefetch())
+
+
+def overdue_rounds(now=None) -> QuerySet[Round]:
+    now = now or timezone.now()
+    return Round.objects.filter(
+        status__in=FEEDBACK_ROUND_STATUSES, feedback_due_at__lt=now, loop__status__in=["scheduled", "in_progress"]
+    )
+
+
+def candidates_with_pipeline(queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
+    """Candidates with every loop and its rounds prefetched: three queries, any number of rows."""
+    queryset = queryset if queryset is not None else Candidate.objects.all()
+    return queryset.prefetch_related(
+        Prefetch(
+            "loops",
+            queryset=Loop.objects.select_related("position__department", "veto_scorecard")
+            .prefetch_related(pipeline_rounds_prefetch())
+            .order_by("-created_at"),
+        )
+    )
+
+
+def next_interview(candidate: Candidate):
+    """From prefetched loops: the earliest scheduled round still ahead."""
+    now = timezone.now()
+    upcoming = [
+        r
+        for loop in candidate.loops.all()
+        for r in loop.rounds.all()
+        if r.status == RoundStatus.SCHEDULED and r.starts_at and r.starts_at >= now
+    ]
+    return min(upcoming, key=lambda r: r.starts_at, default=None)
+
+
+# --- rule 5: independent feedback -------------------------------------------------
+
+
+def can_see_all_scorecards(user: User, loop: Loop) -> bool:
+    """Recruiters and the position's hiring manager see every scorecard."""
+    return is_recruiter(user) or user.pk == loop.position.hiring_manager_id
+
+
+def has_submitted_in_loop(user: User, loop: Loop) -> bool:
+    return Scorecard.objects.filter(
+        round__loop=loop, round__interviewer__user=user, submitted_at__isnull=False
+    ).exists()
+
+
+def visible_scorecards(user: User, loop: Loop) -> QuerySet[Scorecard]:
+    """The submitted, current scorecards of a loop that this person may read.
+
+    An interviewer sees nothing of the others' until they have submitted their
+    own (rule 5); before that, only their own submitted scorecard (if any).
+    """
+    base = (
+        Scorecard.objects.filter(round__loop=loop, is_current=True)
+        .select_related("round__interviewer__user", "round__interviewer__department", "author")
+        .prefetch_related("ratings__competency")
+        .order_by("round__order")
+    )
+    if can_see_all_scorecards(user, loop) or has_submitted_in_loop(user, loop):
+        return base
+    return base.none()
+
+
+def scorecards_visible_to(user: User) -> QuerySet[Scorecard]:
+    """Every submitted scorecard anywhere that this person may read (API lists)."""
+    qs = Scorecard.objects.filter(submitted_at__isnull=False)
+    if is_recruiter(user):
+        return qs
+    own_submitted_loops = Scorecard.objects.filter(
+        round__loop=OuterRef("round__loop"), round__interviewer__user=user, submitted_at__isnull=False
+    )
+    return qs.filter(
+        Q(round__loop__position__hiring_manager=user) | Q(round__interviewer__user=user) | Exists(own_submitted_loops)
+    )
+
+
+# --- rule 6 -------------------------------------------------------------------
+
+
+def hire_blockers(loop: Loop) -> list[str]:
+    """Why a hire cannot be recorded on this loop now; empty when it can."""
+    current = Scorecard.objects.filter(round=OuterRef("pk"), is_current=True)
+    rounds = loop.rounds.annotate(has_scorecard=Exists(current)).only("title", "kind", "status")
+    states = [
+        RoundState(label=r.label, kind=r.kind, status=r.status, has_scorecard=r.has_scorecard) for r in rounds
+    ]
+    return _hire_blockers(
+        loop_status=loop.status, vetoed=loop.is_vetoed, rounds=states, position_min=loop.position.min_rounds
+    )
+
+
+def active_rounds(loop: Loop) -> QuerySet[Round]:
+    return loop.rounds.filter(status__in=ACTIVE_ROUND_STATUSES)
