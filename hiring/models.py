@@ -5,7 +5,7 @@ itself can hold."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -553,6 +553,7 @@ class Reminder(models.Model):
     due_at = models.DateTimeField(help_text="When it may go out, UTC, after quiet hours are applied.")
     status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -602,6 +603,7 @@ class WebhookSubscription(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Being delivered"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Gave up"
 
@@ -613,6 +615,7 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

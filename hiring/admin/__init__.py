@@ -1,0 +1,3 @@
+"""The recruiters' admin. One module per area; importing them registers the models."""
+
+from hiring.admin import pipeline  # noqa: F401
