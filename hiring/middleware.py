@@ -1,6 +1,7 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 
@@ -14,9 +15,10 @@ class TimezoneMiddleware:
         zone = settings.HIRING_DEFAULT_TIME_ZONE
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            profile = getattr(user, "interviewer", None) if hasattr(user, "interviewer") else None
-            if profile is not None:
-                zone = profile.time_zone
+            try:
+                zone = user.interviewer.time_zone
+            except ObjectDoesNotExist:
+                pass  # a user without a profile (e.g. an integration) sees the default zone
         timezone.activate(ZoneInfo(zone))
         try:
             return self.get_response(request)
