@@ -66,9 +66,7 @@ def env_database(name: str, default: str) -> dict:
     raw = os.environ.get(name) or default
     scheme = raw.split("://", 1)[0] if "://" in raw else ""
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(
-            f"{name} must be a postgres:// or sqlite:// URL (got {raw!r})."
-        )
+        raise ImproperlyConfigured(f"{name} must be a postgres:// or sqlite:// URL (got {raw!r}).")
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:

@@ -1,3 +1,4 @@
+import contextlib
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,10 +16,9 @@ class TimezoneMiddleware:
         zone = settings.HIRING_DEFAULT_TIME_ZONE
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
+            # A user without a profile (e.g. an integration) sees the default zone.
+            with contextlib.suppress(ObjectDoesNotExist):
                 zone = user.interviewer.time_zone
-            except ObjectDoesNotExist:
-                pass  # a user without a profile (e.g. an integration) sees the default zone
         timezone.activate(ZoneInfo(zone))
         try:
             return self.get_response(request)

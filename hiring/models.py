@@ -265,9 +265,7 @@ class Loop(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=LoopStatus.values), name="loop_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=LoopStatus.values), name="loop_status_valid"),
             # The database itself refuses a hire on a vetoed loop, whatever the code does.
             models.CheckConstraint(
                 condition=~Q(status=LoopStatus.HIRED, veto_scorecard__isnull=False), name="loop_no_hire_after_veto"
@@ -319,9 +317,7 @@ class Round(models.Model):
     order = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=RoundKind.choices)
     title = models.CharField(max_length=120, blank=True)
-    interviewer = models.ForeignKey(
-        Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds"
-    )
+    interviewer = models.ForeignKey(Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds")
     starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
@@ -445,6 +441,9 @@ class Rating(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.competency}: {self.score}"
+
 
 class Outcome(models.TextChoices):
     HIRE = "hire", "Hire"
@@ -492,7 +491,9 @@ class Event(models.Model):
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Null means the system did it (a Celery task, a sweep).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     candidate = models.ForeignKey(Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
@@ -594,7 +595,9 @@ class WebhookSubscription(models.Model):
     events = models.JSONField(default=list, help_text="Event kinds to send; empty means all.")
     is_active = models.BooleanField(default=True)
     description = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -628,6 +631,9 @@ class WebhookDelivery(models.Model):
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.event.kind} to {self.subscription} ({self.status})"
+
 
 class WebhookAttempt(models.Model):
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
@@ -638,3 +644,6 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["attempted_at"]
+
+    def __str__(self) -> str:
+        return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S} UTC: {self.status_code or self.error}"

@@ -85,14 +85,13 @@ def check_panel_variety(seats: Sequence[Seat]) -> list[str]:
             f"The panel spans {len(departments)} department(s) ({names}); it needs at least {min_departments()}."
         )
     if len(levels) < min_levels():
-        problems.append(
-            f"The panel spans {len(levels)} seniority level(s); it needs at least {min_levels()}."
-        )
+        problems.append(f"The panel spans {len(levels)} seniority level(s); it needs at least {min_levels()}.")
     return problems
 
 
-def check_bar_raiser(*, name: str, is_trained: bool, department_id: int, department: str,
-                     hiring_department_id: int) -> list[str]:
+def check_bar_raiser(
+    *, name: str, is_trained: bool, department_id: int, department: str, hiring_department_id: int
+) -> list[str]:
     problems = []
     if not is_trained:
         problems.append(f"{name} is not a trained bar raiser.")

@@ -3,6 +3,8 @@ whatever its length."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -10,8 +12,11 @@ from django.utils import timezone
 from hiring.models import (
     ACTIVE_ROUND_STATUSES,
     FEEDBACK_ROUND_STATUSES,
+    OPEN_LOOP_STATUSES,
     Candidate,
+    Competency,
     Loop,
+    LoopStatus,
     Round,
     RoundStatus,
     Scorecard,
@@ -141,10 +146,9 @@ def scorecards_visible_to(user: User) -> QuerySet[Scorecard]:
 def hire_blockers(loop: Loop) -> list[str]:
     """Why a hire cannot be recorded on this loop now; empty when it can."""
     current = Scorecard.objects.filter(round=OuterRef("pk"), is_current=True)
-    rounds = loop.rounds.annotate(has_scorecard=Exists(current)).only("title", "kind", "status")
-    states = [
-        RoundState(label=r.label, kind=r.kind, status=r.status, has_scorecard=r.has_scorecard) for r in rounds
-    ]
+    # A fresh query, not loop.rounds: that may carry a caller's prefetch.
+    rounds = Round.objects.filter(loop=loop).annotate(has_scorecard=Exists(current)).only("title", "kind", "status")
+    states = [RoundState(label=r.label, kind=r.kind, status=r.status, has_scorecard=r.has_scorecard) for r in rounds]
     return _hire_blockers(
         loop_status=loop.status, vetoed=loop.is_vetoed, rounds=states, position_min=loop.position.min_rounds
     )
@@ -152,3 +156,126 @@ def hire_blockers(loop: Loop) -> list[str]:
 
 def active_rounds(loop: Loop) -> QuerySet[Round]:
     return loop.rounds.filter(status__in=ACTIVE_ROUND_STATUSES)
+
+
+# --- web ---
+# Reads for the interviewer pages (hiring/views.py). Each returns what one page
+# shows in a fixed number of queries, however many rounds or scorecards there are.
+
+
+def web_competencies_prefetch(lookup: str = "competencies") -> Prefetch:
+    return Prefetch(lookup, queryset=Competency.objects.order_by("name"))
+
+
+def my_open_rounds(user: User) -> QuerySet[Round]:
+    """The person's rounds still ahead or still owing feedback, soonest first.
+
+    One query for the rounds (with candidate, position and whether a draft is
+    saved) and one for their competencies.
+    """
+    draft = Scorecard.objects.filter(round=OuterRef("pk"), submitted_at__isnull=True)
+    return (
+        Round.objects.filter(
+            interviewer__user=user,
+            status__in=FEEDBACK_ROUND_STATUSES,
+            starts_at__isnull=False,
+            loop__status__in=OPEN_LOOP_STATUSES,
+        )
+        .select_related("loop__candidate", "loop__position")
+        .prefetch_related(web_competencies_prefetch())
+        .annotate(has_draft=Exists(draft))
+        .order_by("starts_at", "pk")
+    )
+
+
+def my_recent_scorecards(user: User, *, since: dt.datetime, limit: int = 10) -> list[Scorecard]:
+    return list(
+        Scorecard.objects.filter(author=user, is_current=True, submitted_at__gte=since)
+        .select_related("round__loop__candidate", "round__loop__position")
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def loops_awaiting_decision_for(user: User) -> list[Loop]:
+    """Loops a hiring manager (or the position's recruiter) should decide now."""
+    mine = Q(position__hiring_manager=user)
+    if is_recruiter(user):
+        mine |= Q(position__recruiter=user)
+    return list(
+        Loop.objects.filter(mine, status=LoopStatus.AWAITING_DECISION)
+        .select_related("candidate", "position__department")
+        .order_by("updated_at", "pk")
+    )
+
+
+def round_for_packet(round_id: int) -> Round | None:
+    """A round with everything its packet shows: the loop, its other rounds and the competencies."""
+    return (
+        Round.objects.filter(pk=round_id)
+        .select_related(
+            "interviewer__user",
+            "loop__candidate",
+            "loop__position__department",
+            "loop__position__hiring_manager",
+        )
+        .prefetch_related(
+            web_competencies_prefetch(),
+            Prefetch(
+                "loop__rounds",
+                queryset=Round.objects.select_related("interviewer__user", "interviewer__department").order_by("order"),
+            ),
+        )
+        .first()
+    )
+
+
+def sits_on_round(user: User, round_: Round) -> bool:
+    return round_.interviewer is not None and round_.interviewer.user_id == user.pk
+
+
+def may_view_round(user: User, round_: Round) -> bool:
+    """The round's own interviewer, the position's hiring manager and recruiters; nobody else."""
+    return sits_on_round(user, round_) or can_see_all_scorecards(user, round_.loop)
+
+
+def round_scorecards(round_: Round) -> list[Scorecard]:
+    """Every revision (drafts too) of one round, oldest first, with ratings."""
+    return list(round_.scorecards.order_by("revision").prefetch_related("ratings"))
+
+
+def loop_for_debrief(loop_id: int) -> Loop | None:
+    """A loop with its rounds, their interviewers and competencies, the veto and the decision."""
+    return (
+        Loop.objects.filter(pk=loop_id)
+        .select_related(
+            "candidate",
+            "position__department",
+            "position__hiring_manager",
+            "veto_scorecard__round__interviewer__user",
+            "decision__decided_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "rounds",
+                queryset=Round.objects.select_related("interviewer__user")
+                .prefetch_related(web_competencies_prefetch())
+                .order_by("order"),
+            )
+        )
+        .first()
+    )
+
+
+def scorecard_for_viewer(user: User, scorecard_id: int) -> Scorecard | None:
+    """A submitted scorecard revision, only if rule 5 lets this person read it."""
+    scorecard = (
+        Scorecard.objects.filter(pk=scorecard_id, submitted_at__isnull=False)
+        .select_related("author", "round__interviewer__user", "round__loop__candidate", "round__loop__position")
+        .first()
+    )
+    if scorecard is None:
+        return None
+    loop = scorecard.round.loop
+    if scorecard.author_id == user.pk or can_see_all_scorecards(user, loop) or has_submitted_in_loop(user, loop):
+        return scorecard
+    return None

@@ -137,8 +137,7 @@ class World:
         self.senior = LevelFactory(rank=3, name="Senior")
         self.recruiter = make_recruiter()
         self.manager = UserFactory(username="hank", first_name="Hank", last_name="Manager")
-        InterviewerFactory(user=self.manager, department=self.engineering, level=self.senior,
-                           time_zone="Europe/London")
+        InterviewerFactory(user=self.manager, department=self.engineering, level=self.senior, time_zone="Europe/London")
         self.plan = make_plan()
         self.position = Position.objects.create(
             title="Backend Engineer",
@@ -171,21 +170,22 @@ class World:
         return [(r, self.bar_raiser if r.kind == RoundKind.BAR_RAISER else next(others)) for r in rounds]
 
     def start_loop(self, candidate: Candidate | None = None) -> Loop:
-        return services.start_loop(candidate=candidate or CandidateFactory(), position=self.position,
-                                   by=self.recruiter)
+        return services.start_loop(candidate=candidate or CandidateFactory(), position=self.position, by=self.recruiter)
 
     def scheduled_loop(self, candidate: Candidate | None = None, *, start: dt.datetime | None = None) -> Loop:
         """Every round scheduled, an hour apart from `start` (default: two hours ago, so feedback is open)."""
         loop = self.start_loop(candidate)
         start = start or timezone.now() - dt.timedelta(hours=2)
         for i, (round_, interviewer) in enumerate(self.panel_for(loop)):
-            services.schedule_round(round=round_, interviewer=interviewer,
-                                    starts_at=start + dt.timedelta(hours=i), by=self.recruiter)
+            services.schedule_round(
+                round=round_, interviewer=interviewer, starts_at=start + dt.timedelta(hours=i), by=self.recruiter
+            )
         loop.refresh_from_db()
         return loop
 
-    def submit(self, round_: Round, *, veto: bool = False, veto_reason: str = "",
-               recommendation: str = Recommendation.YES):
+    def submit(
+        self, round_: Round, *, veto: bool = False, veto_reason: str = "", recommendation: str = Recommendation.YES
+    ):
         round_ = Round.objects.select_related("interviewer__user").get(pk=round_.pk)
         return services.submit_scorecard(
             round=round_,

@@ -1,1 +1,917 @@
-from django.contrib import admin  # noqa: F401
+"""The recruiters' admin: candidates and their pipelines, loops, rounds, plans.
+
+Loop state never changes through a model form here. Each workflow step
+(start a loop, schedule, reschedule, cancel, mark held, record a decision,
+withdraw) has a small form of its own whose POST calls hiring/services.py; a
+rule the service refuses comes back as an error on that form.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from hiring import selectors, services
+from hiring.models import (
+    OPEN_LOOP_STATUSES,
+    Candidate,
+    Competency,
+    Decision,
+    Department,
+    Event,
+    Interviewer,
+    Loop,
+    LoopPlan,
+    LoopStatus,
+    Outcome,
+    Position,
+    Round,
+    RoundKind,
+    RoundStatus,
+    RoundTemplate,
+    Scorecard,
+    SeniorityLevel,
+)
+from hiring.rules import DomainError, check_plan, min_rounds
+from hiring.times import format_pair
+
+admin.site.site_header = "Hiring Loop"
+admin.site.site_title = "Hiring Loop"
+admin.site.index_title = "Recruiting"
+
+KIND_SHORT = {
+    RoundKind.SCREEN: "SCR",
+    RoundKind.TECHNICAL: "TEC",
+    RoundKind.SYSTEM_DESIGN: "SYS",
+    RoundKind.CULTURE: "CUL",
+    RoundKind.HIRING_MANAGER: "HM",
+    RoundKind.BAR_RAISER: "BR",
+    RoundKind.OTHER: "OTH",
+}
+
+
+class PipelineMedia:
+    css = {"all": ["hiring_admin/pipeline.css"]}
+
+
+# --- rendering the pipeline ------------------------------------------------------
+
+
+def round_badge(round_: Round, loop: Loop) -> str:
+    vetoed = loop.veto_scorecard_id is not None and loop.veto_scorecard.round_id == round_.pk
+    state = "veto" if vetoed else round_.status
+    label = "VETO" if vetoed else round_.get_status_display()
+    who = round_.interviewer.name if round_.interviewer_id else "no interviewer yet"
+    title = f"{round_.order}. {round_.label} · {who} · {label}"
+    return format_html(
+        '<span class="hl-badge hl-{}" title="{}"><b>{}</b> {}<span class="hl-state">{}</span></span>',
+        state,
+        title,
+        KIND_SHORT.get(round_.kind, "?"),
+        who.split(" ")[0] if round_.interviewer_id else "—",
+        label,
+    )
+
+
+def loop_pipeline(loop: Loop) -> str:
+    badges = format_html_join("", "{}", ((round_badge(r, loop),) for r in loop.rounds.all()))
+    status = "vetoed" if loop.is_vetoed else loop.status
+    status_label = "Vetoed" if loop.is_vetoed else loop.get_status_display()
+    return format_html(
+        '<div class="hl-loop"><span class="hl-status hl-status-{}">{}</span> '
+        '<a href="{}">{}</a><div class="hl-rounds">{}</div></div>',
+        status,
+        status_label,
+        reverse("admin:hiring_loop_change", args=[loop.pk]),
+        loop.position.title,
+        badges,
+    )
+
+
+# --- workflow forms ------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Goes on record.")
+
+
+class StartLoopForm(forms.Form):
+    candidate = forms.ModelChoiceField(
+        queryset=Candidate.objects.all(), widget=forms.NumberInput, help_text="Candidate id (see the candidate list)."
+    )
+    position = forms.ModelChoiceField(queryset=Position.objects.filter(is_open=True).select_related("department"))
+
+
+class ScheduleForm(forms.Form):
+    interviewer = forms.ModelChoiceField(
+        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
+    )
+    starts_at = forms.SplitDateTimeField(widget=admin.widgets.AdminSplitDateTime, help_text="In your own time zone.")
+    reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interviewer"].label_from_instance = lambda i: (
+            f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
+        )
+
+
+class AddRoundForm(forms.Form):
+    kind = forms.ChoiceField(choices=RoundKind.choices)
+    title = forms.CharField(required=False)
+    duration_minutes = forms.IntegerField(min_value=15, max_value=480, initial=60)
+    competencies = forms.ModelMultipleChoiceField(queryset=Competency.objects.all(), required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required for a reject."
+    )
+
+
+def apply_errors(form: forms.Form, exc: Exception) -> None:
+    """Show a service's refusal on the form: field errors beside fields, the rest on top."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
+
+
+class WorkflowMixin:
+    """A form page in the admin whose valid POST calls one service function."""
+
+    def workflow_view(
+        self,
+        request: HttpRequest,
+        *,
+        title: str,
+        form_class,
+        perform,
+        obj=None,
+        initial=None,
+        back: str,
+        intro: str = "",
+    ) -> HttpResponse:
+        form = form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = perform(form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                apply_errors(form, exc)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "object": obj,
+            "opts": self.model._meta,
+            "back": back,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/hiring/workflow_form.html", context)
+
+
+# --- filters for the candidate list ---------------------------------------------------
+
+
+class LoopStatusFilter(admin.SimpleListFilter):
+    title = "loop status"
+    parameter_name = "loop_status"
+
+    def lookups(self, request, model_admin):
+        return [*LoopStatus.choices, ("vetoed", "Vetoed")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "vetoed":
+            loops = Loop.objects.filter(candidate=OuterRef("pk"), veto_scorecard__isnull=False)
+        elif value in LoopStatus.values:
+            loops = Loop.objects.filter(candidate=OuterRef("pk"), status=value)
+        else:
+            return queryset.none()
+        return queryset.filter(Exists(loops))
+
+
+class PositionFilter(admin.SimpleListFilter):
+    title = "position"
+    parameter_name = "position"
+
+    def lookups(self, request, model_admin):
+        return [(p.pk, str(p)) for p in Position.objects.select_related("department").filter(is_open=True)]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        return queryset.filter(Exists(Loop.objects.filter(candidate=OuterRef("pk"), position_id=self.value())))
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    title = "hiring department"
+    parameter_name = "department"
+
+    def lookups(self, request, model_admin):
+        return [(d.pk, d.name) for d in Department.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        loops = Loop.objects.filter(candidate=OuterRef("pk"), position__department_id=self.value())
+        return queryset.filter(Exists(loops))
+
+
+class FeedbackOverdueFilter(admin.SimpleListFilter):
+    title = "feedback"
+    parameter_name = "feedback"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Feedback overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "overdue":
+            return queryset
+        return queryset.filter(Exists(selectors.overdue_rounds().filter(loop__candidate=OuterRef("pk"))))
+
+
+# --- candidates ---------------------------------------------------------------------
+
+
+class CandidateForm(forms.ModelForm):
+    class Meta:
+        model = Candidate
+        fields = ["full_name", "email", "time_zone", "preferred_language", "source"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
+    form = CandidateForm
+    list_display = ["candidate", "pipeline", "next_interview"]
+    list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
+    search_fields = ["full_name", "email"]
+    # A COUNT(*) over a million rows on every page view is not worth the figure.
+    show_full_result_count = False
+    readonly_fields = ["pipeline_detail", "history"]
+    actions = ["withdraw_selected"]
+    Media = PipelineMedia
+
+    def get_queryset(self, request):
+        return selectors.candidates_with_pipeline(super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        fields = list(CandidateForm.Meta.fields)
+        return [*fields, "pipeline_detail", "history"] if obj else fields
+
+    @admin.display(description="Candidate", ordering="full_name")
+    def candidate(self, candidate: Candidate) -> str:
+        return format_html('{}<br><span class="hl-email">{}</span>', candidate.full_name, candidate.email)
+
+    @admin.display(description="Pipeline")
+    def pipeline(self, candidate: Candidate) -> str:
+        loops = list(candidate.loops.all())
+        if not loops:
+            return format_html('<span class="hl-none">No loop yet</span>')
+        return format_html_join("", "{}", ((loop_pipeline(loop),) for loop in loops))
+
+    @admin.display(description="Next interview (your time)")
+    def next_interview(self, candidate: Candidate) -> str:
+        upcoming = selectors.next_interview(candidate)
+        if upcoming is None:
+            return "—"
+        return format_pair(
+            upcoming.starts_at,
+            viewer_zone=timezone.get_current_timezone_name(),
+            other_zone=candidate.time_zone,
+        )
+
+    @admin.display(description="Loops")
+    def pipeline_detail(self, candidate: Candidate) -> str:
+        loops = (
+            selectors.loops_with_pipeline()
+            .filter(candidate=candidate)
+            .prefetch_related("rounds__competencies")
+            .select_related("decision__decided_by")
+        )
+        scorecards = (
+            Scorecard.objects.filter(round__loop__candidate=candidate, submitted_at__isnull=False)
+            .select_related("round", "author")
+            .prefetch_related("ratings__competency")
+            .order_by("round__order", "revision")
+        )
+        by_loop: dict[int, list[Scorecard]] = {}
+        for card in scorecards:
+            by_loop.setdefault(card.round.loop_id, []).append(card)
+        return render_to_string(
+            "admin/hiring/candidate_loops.html",
+            {
+                "loops": [(loop, loop_pipeline(loop), by_loop.get(loop.pk, [])) for loop in loops],
+                "viewer_zone": timezone.get_current_timezone_name(),
+                "candidate": candidate,
+            },
+        )
+
+    @admin.display(description="History")
+    def history(self, candidate: Candidate) -> str:
+        events = Event.objects.filter(candidate=candidate).select_related("actor", "round").order_by("-created_at")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M %Z"),
+                    e.kind,
+                    e.actor.get_full_name() if e.actor else "system",
+                    e.round.label if e.round else "",
+                    e.reason,
+                )
+                for e in events[:200]
+            ),
+        )
+        return format_html(
+            '<table class="hl-history"><thead><tr><th>When (your time)</th><th>What</th><th>Who</th>'
+            "<th>Round</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in CandidateForm.Meta.fields}
+        if change:
+            saved = services.update_candidate(candidate=obj, by=request.user, **data)
+        else:
+            saved = services.create_candidate(by=request.user, **data)
+        obj.pk = saved.pk
+
+    @admin.action(description="Withdraw the selected candidates (all their open loops)")
+    def withdraw_selected(self, request, queryset):
+        loops = Loop.objects.filter(candidate__in=queryset, status__in=OPEN_LOOP_STATUSES)
+        return _withdraw_action(self, request, queryset, loops)
+
+
+def _withdraw_action(model_admin, request, queryset, loops):
+    """An admin action with a confirmation page that asks for the reason."""
+    form = ReasonForm(request.POST if "reason" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done, refused = 0, []
+        for loop in loops.select_related("candidate"):
+            try:
+                services.withdraw(loop=loop, by=request.user, reason=form.cleaned_data["reason"])
+                done += 1
+            except DomainError as exc:
+                refused.append(f"{loop}: {exc.message}")
+        model_admin.message_user(request, f"Withdrew {done} loop(s).", messages.SUCCESS)
+        for line in refused:
+            model_admin.message_user(request, line, messages.ERROR)
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Withdraw candidates",
+        "form": form,
+        "loops": loops.select_related("candidate", "position"),
+        "queryset": queryset,
+        "action": request.POST.get("action"),
+        "opts": model_admin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/hiring/withdraw_confirm.html", context)
+
+
+# --- loops and rounds ----------------------------------------------------------------------
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+    can_delete = False
+    fields = ["order", "kind", "interviewer", "when", "status_badge", "actions"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("interviewer__user", "interviewer__department", "loop__candidate", "loop__veto_scorecard")
+        )
+
+    @admin.display(description="When (your time · candidate's)")
+    def when(self, round_: Round) -> str:
+        if round_.starts_at is None:
+            return "—"
+        return format_pair(
+            round_.starts_at,
+            viewer_zone=timezone.get_current_timezone_name(),
+            other_zone=round_.loop.candidate.time_zone,
+        )
+
+    @admin.display(description="State")
+    def status_badge(self, round_: Round) -> str:
+        return round_badge(round_, round_.loop)
+
+    @admin.display(description="")
+    def actions(self, round_: Round) -> str:
+        return round_actions(round_)
+
+
+def round_actions(round_: Round) -> str:
+    links = []
+    if round_.status == RoundStatus.PLANNED:
+        links.append(("schedule", "Schedule"))
+    if round_.status == RoundStatus.SCHEDULED:
+        links += [("schedule", "Reschedule"), ("held", "Mark held"), ("no-show", "No-show")]
+    if round_.status in (RoundStatus.PLANNED, RoundStatus.SCHEDULED):
+        links.append(("cancel", "Cancel"))
+    if not round_.loop.is_open:
+        return ""
+    return format_html_join(
+        " · ",
+        '<a href="{}">{}</a>',
+        ((reverse(f"admin:hiring_round_{name}", args=[round_.pk]), label) for name, label in links),
+    )
+
+
+@admin.register(Loop)
+class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
+    list_display = ["candidate", "position", "status_label", "pipeline", "updated_at"]
+    list_filter = ["status", "position__department"]
+    search_fields = ["candidate__full_name", "candidate__email", "position__title"]
+    list_select_related = ["candidate", "position__department", "veto_scorecard"]
+    show_full_result_count = False
+    readonly_fields = [
+        "candidate",
+        "position",
+        "status_label",
+        "decision_label",
+        "veto_label",
+        "scorecards",
+        "created_at",
+        "closed_at",
+    ]
+    fields = readonly_fields
+    inlines = [RoundInline]
+    actions = ["withdraw_selected"]
+    Media = PipelineMedia
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(selectors.pipeline_rounds_prefetch())
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The page is read-only; changes go through the workflow views and the services.
+        return False
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, loop: Loop) -> str:
+        return "Rejected (vetoed)" if loop.is_vetoed else loop.get_status_display()
+
+    @admin.display(description="Pipeline")
+    def pipeline(self, loop: Loop) -> str:
+        return loop_pipeline(loop)
+
+    @admin.display(description="Decision")
+    def decision_label(self, loop: Loop) -> str:
+        decision = Decision.objects.filter(loop=loop).select_related("decided_by").first()
+        if decision is None:
+            if not loop.is_open:
+                return "—"
+            blockers = selectors.hire_blockers(loop)
+            link = format_html(
+                '<a class="button" href="{}">Record decision</a> ', reverse("admin:hiring_loop_decide", args=[loop.pk])
+            )
+            withdraw = format_html(
+                '<a href="{}">Withdraw</a> · <a href="{}">Add a round</a>',
+                reverse("admin:hiring_loop_withdraw", args=[loop.pk]),
+                reverse("admin:hiring_loop_add_round", args=[loop.pk]),
+            )
+            why = format_html_join("", "<li>{}</li>", ((b,) for b in blockers))
+            note = format_html("<p>A hire cannot be recorded yet:</p><ul>{}</ul>", why) if blockers else ""
+            return format_html("{}{}{}", link, withdraw, note)
+        return format_html(
+            "<b>{}</b> by {} on {}: {}",
+            decision.get_outcome_display(),
+            decision.decided_by.get_full_name() or decision.decided_by,
+            timezone.localtime(decision.decided_at).strftime("%Y-%m-%d %H:%M %Z"),
+            decision.reason,
+        )
+
+    @admin.display(description="Veto")
+    def veto_label(self, loop: Loop) -> str:
+        if not loop.is_vetoed:
+            return "—"
+        card = Scorecard.objects.select_related("round__interviewer__user").get(pk=loop.veto_scorecard_id)
+        return format_html(
+            '<div class="hl-veto">VETOED by {} in “{}”: {}</div>',
+            card.round.interviewer.name,
+            card.round.label,
+            card.veto_reason,
+        )
+
+    @admin.display(description="Submitted scorecards (all revisions)")
+    def scorecards(self, loop: Loop) -> str:
+        cards = (
+            Scorecard.objects.filter(round__loop=loop, submitted_at__isnull=False)
+            .select_related("round", "author")
+            .prefetch_related("ratings__competency")
+            .order_by("round__order", "revision")
+        )
+        return render_to_string("admin/hiring/scorecards.html", {"cards": cards})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+
+        def perform(data):
+            loop = services.start_loop(candidate=data["candidate"], position=data["position"], by=request.user)
+            return f"Started the loop of {loop.candidate} for {loop.position.title} with {loop.rounds.count()} rounds."
+
+        initial = {"candidate": request.GET.get("candidate")}
+        return self.workflow_view(
+            request,
+            title="Start a loop",
+            form_class=StartLoopForm,
+            perform=perform,
+            initial=initial,
+            back=reverse("admin:hiring_loop_changelist"),
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", view(self.decide_view), name="hiring_loop_decide"),
+            path("<int:pk>/withdraw/", view(self.withdraw_view), name="hiring_loop_withdraw"),
+            path("<int:pk>/add-round/", view(self.add_round_view), name="hiring_loop_add_round"),
+            *super().get_urls(),
+        ]
+
+    def _loop(self, request, pk) -> Loop:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Loop.objects.select_related("candidate", "position"), pk=pk)
+
+    def decide_view(self, request, pk):
+        loop = self._loop(request, pk)
+
+        def perform(data):
+            services.decide(loop=loop, outcome=data["outcome"], by=request.user, reason=data["reason"])
+            return f"Recorded the decision for {loop}."
+
+        blockers = selectors.hire_blockers(loop)
+        intro = ("A hire cannot be recorded yet: " + " ".join(blockers)) if blockers else ""
+        return self.workflow_view(
+            request,
+            title=f"Decision: {loop}",
+            form_class=DecisionForm,
+            perform=perform,
+            obj=loop,
+            intro=intro,
+            back=reverse("admin:hiring_loop_change", args=[pk]),
+        )
+
+    def withdraw_view(self, request, pk):
+        loop = self._loop(request, pk)
+
+        def perform(data):
+            services.withdraw(loop=loop, by=request.user, reason=data["reason"])
+            return f"Withdrew {loop}."
+
+        return self.workflow_view(
+            request,
+            title=f"Withdraw: {loop}",
+            form_class=ReasonForm,
+            perform=perform,
+            obj=loop,
+            back=reverse("admin:hiring_loop_change", args=[pk]),
+        )
+
+    def add_round_view(self, request, pk):
+        loop = self._loop(request, pk)
+
+        def perform(data):
+            round_ = services.add_round(
+                loop=loop,
+                kind=data["kind"],
+                title=data["title"],
+                duration_minutes=data["duration_minutes"],
+                competency_ids=[c.pk for c in data["competencies"]],
+                by=request.user,
+                reason=data["reason"],
+            )
+            return f"Added round “{round_.label}”."
+
+        return self.workflow_view(
+            request,
+            title=f"Add a round: {loop}",
+            form_class=AddRoundForm,
+            perform=perform,
+            obj=loop,
+            back=reverse("admin:hiring_loop_change", args=[pk]),
+        )
+
+    @admin.action(description="Withdraw the selected loops")
+    def withdraw_selected(self, request, queryset):
+        return _withdraw_action(self, request, queryset, queryset.filter(status__in=OPEN_LOOP_STATUSES))
+
+
+@admin.register(Round)
+class RoundAdmin(WorkflowMixin, admin.ModelAdmin):
+    list_display = ["__str__", "loop", "interviewer", "starts_at", "status"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["loop__candidate", "loop__position", "interviewer__user"]
+    search_fields = ["loop__candidate__full_name", "interviewer__user__last_name"]
+    show_full_result_count = False
+    readonly_fields = [
+        "loop",
+        "order",
+        "kind",
+        "title",
+        "interviewer",
+        "starts_at",
+        "duration_minutes",
+        "feedback_due_at",
+        "status",
+        "sequence",
+        "workflow",
+    ]
+    fields = readonly_fields
+    actions = ["cancel_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Actions")
+    def workflow(self, round_: Round) -> str:
+        return round_actions(round_) or "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/schedule/", view(self.schedule_view), name="hiring_round_schedule"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="hiring_round_cancel"),
+            path("<int:pk>/held/", view(self.held_view), name="hiring_round_held"),
+            path("<int:pk>/no-show/", view(self.no_show_view), name="hiring_round_no-show"),
+            *super().get_urls(),
+        ]
+
+    def _round(self, request, pk) -> Round:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            Round.objects.select_related("loop__candidate", "loop__position", "interviewer__user"), pk=pk
+        )
+
+    def _back(self, round_: Round) -> str:
+        return reverse("admin:hiring_loop_change", args=[round_.loop_id])
+
+    def schedule_view(self, request, pk):
+        round_ = self._round(request, pk)
+        rescheduling = round_.status == RoundStatus.SCHEDULED
+
+        def perform(data):
+            if rescheduling:
+                services.reschedule_round(
+                    round=round_,
+                    interviewer=data["interviewer"],
+                    starts_at=data["starts_at"],
+                    by=request.user,
+                    reason=data["reason"],
+                )
+                return f"Moved round “{round_.label}”."
+            services.schedule_round(
+                round=round_, interviewer=data["interviewer"], starts_at=data["starts_at"], by=request.user
+            )
+            return f"Scheduled round “{round_.label}”."
+
+        initial = {
+            "interviewer": round_.interviewer_id,
+            "starts_at": timezone.localtime(round_.starts_at) if round_.starts_at else None,
+        }
+        intro = (
+            f"Candidate's time zone: {round_.loop.candidate.time_zone}. "
+            f"Times are in your zone, {timezone.get_current_timezone_name()}."
+        )
+        verb = "Reschedule" if rescheduling else "Schedule"
+        return self.workflow_view(
+            request,
+            title=f"{verb} “{round_.label}” for {round_.loop.candidate}",
+            form_class=ScheduleForm,
+            perform=perform,
+            obj=round_,
+            initial=initial,
+            intro=intro,
+            back=self._back(round_),
+        )
+
+    def cancel_view(self, request, pk):
+        round_ = self._round(request, pk)
+
+        def perform(data):
+            services.cancel_round(round=round_, by=request.user, reason=data["reason"])
+            return f"Cancelled round “{round_.label}”."
+
+        return self.workflow_view(
+            request,
+            title=f"Cancel “{round_.label}” for {round_.loop.candidate}",
+            form_class=ReasonForm,
+            perform=perform,
+            obj=round_,
+            back=self._back(round_),
+        )
+
+    def held_view(self, request, pk):
+        round_ = self._round(request, pk)
+
+        def perform(data):
+            services.mark_round_held(round=round_, by=request.user)
+            return f"Marked round “{round_.label}” held."
+
+        return self.workflow_view(
+            request,
+            title=f"Mark “{round_.label}” held",
+            form_class=forms.Form,
+            perform=perform,
+            obj=round_,
+            back=self._back(round_),
+        )
+
+    def no_show_view(self, request, pk):
+        round_ = self._round(request, pk)
+
+        def perform(data):
+            services.mark_no_show(round=round_, by=request.user, reason=data["reason"])
+            return f"Recorded a no-show for “{round_.label}”."
+
+        return self.workflow_view(
+            request,
+            title=f"No-show in “{round_.label}”",
+            form_class=ReasonForm,
+            perform=perform,
+            obj=round_,
+            initial={"reason": "The candidate did not attend."},
+            back=self._back(round_),
+        )
+
+    @admin.action(description="Cancel the selected rounds")
+    def cancel_selected(self, request, queryset):
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for round_ in queryset:
+                try:
+                    services.cancel_round(round=round_, by=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except DomainError as exc:
+                    self.message_user(request, f"{round_}: {exc.message}", messages.ERROR)
+            self.message_user(request, f"Cancelled {done} round(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel rounds",
+            "form": form,
+            "queryset": queryset,
+            "loops": [],
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/hiring/withdraw_confirm.html", context)
+
+
+# --- reference data: departments, people, competencies, plans, positions ------------------
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(SeniorityLevel)
+class SeniorityLevelAdmin(admin.ModelAdmin):
+    list_display = ["name", "rank"]
+
+
+@admin.register(Interviewer)
+class InterviewerAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "level", "time_zone", "working_hours", "is_bar_raiser"]
+    list_filter = ["department", "level", "is_bar_raiser"]
+    list_select_related = ["user", "department", "level"]
+    search_fields = ["user__first_name", "user__last_name", "user__email"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(description="Working hours (their time)")
+    def working_hours(self, interviewer: Interviewer) -> str:
+        return f"{interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M} days {interviewer.work_days}"
+
+
+@admin.register(Competency)
+class CompetencyAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class RoundTemplateFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kinds = [
+            form.cleaned_data["kind"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("kind")
+        ]
+        problems = check_plan(kinds)
+        if problems:
+            raise ValidationError(problems)
+
+
+class RoundTemplateInline(admin.TabularInline):
+    model = RoundTemplate
+    formset = RoundTemplateFormSet
+    extra = 0
+    min_num = 5
+    fields = ["order", "kind", "title", "duration_minutes", "competencies"]
+    filter_horizontal = ["competencies"]
+
+
+@admin.register(LoopPlan)
+class LoopPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "round_count"]
+    inlines = [RoundTemplateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_rounds=Count("rounds"))
+
+    @admin.display(description="Rounds", ordering="n_rounds")
+    def round_count(self, plan: LoopPlan) -> int:
+        return plan.n_rounds
+
+
+class PositionForm(forms.ModelForm):
+    class Meta:
+        model = Position
+        fields = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "min_rounds", "is_open"]
+
+    def clean(self):
+        data = super().clean()
+        plan, minimum = data.get("loop_plan"), data.get("min_rounds")
+        if minimum is not None and minimum < min_rounds():
+            self.add_error("min_rounds", f"The company floor is {min_rounds()} rounds; a position may only ask more.")
+        elif plan is not None and minimum is not None:
+            try:
+                services.validate_plan_for_position(plan, minimum)
+            except DomainError as exc:
+                self.add_error("loop_plan", exc.message)
+        return data
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    form = PositionForm
+    list_display = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "is_open"]
+    list_filter = ["is_open", "department"]
+    list_select_related = ["department", "hiring_manager", "recruiter", "loop_plan"]
+    search_fields = ["title"]
+    autocomplete_fields = ["hiring_manager", "recruiter"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit log: read-only, append-only."""
+
+    list_display = ["created_at", "kind", "actor", "candidate", "round", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "candidate", "round"]
+    search_fields = ["candidate__full_name", "candidate__email"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
