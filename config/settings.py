@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "hiring",
 ]
 
@@ -167,26 +168,72 @@ else:
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", EMAIL_BACKEND)
 
-# --- REST API -----------------------------------------------------------------
+# --- REST API (issue 5) -----------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: a request without credentials then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hiring.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hiring.api.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "hiring.api.pagination.CursorPage",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["hiring.api.throttling.ApiRateThrottle"],
+    "EXCEPTION_HANDLER": "hiring.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Requests per token (or signed-in user) and per address without credentials;
+# "N/s", "N/min", "N/hour" or "N/day". Counted in the cache: Redis when REDIS_URL is set.
+HIRING_API_RATE = env_str("HIRING_API_RATE", "1200/min")
+HIRING_API_ANON_RATE = env_str("HIRING_API_ANON_RATE", "60/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hiring Loop API",
-    "DESCRIPTION": "Interview loops: candidates, pipelines, scorecards, decisions and events.",
+    "DESCRIPTION": (
+        "Interview loops: candidates, pipelines, scorecards, decisions and events. "
+        "Authenticate with `Authorization: Bearer <token>` (tokens are made in the admin). "
+        "Every time is UTC, ISO 8601. Lists are cursor-paginated: follow `next`. "
+        "Webhooks: each event is POSTed as JSON, signed with HMAC-SHA256 "
+        "(`X-Hiring-Signature: v1=<hex of HMAC(secret, timestamp + \".\" + body)>`, "
+        "`X-Hiring-Timestamp`), and carries its id in `X-Hiring-Event-Id` for de-duplication."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package, served by
+    # this app: the docs work without a CDN (and without the internet).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LoopStatusEnum": "hiring.models.LoopStatus",
+        "RoundStatusEnum": "hiring.models.RoundStatus",
+        "RoundKindEnum": "hiring.models.RoundKind",
+        "EventKindEnum": "hiring.models.EventKind",
+    },
+}
+
+# --- Webhooks (issue 5) -------------------------------------------------------------
+# Deliveries are rows written with their event; beat sweeps the due ones every
+# few seconds and a worker posts each (hiring/webhooks.py).
+HIRING_WEBHOOK_SWEEP_SECONDS = env_int("HIRING_WEBHOOK_SWEEP_SECONDS", 10, minimum=1)
+HIRING_WEBHOOK_TIMEOUT_SECONDS = env_int("HIRING_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Posting to loopback or private addresses is refused (a webhook URL must not reach
+# into the service's own network) unless this is on; it is on with DEBUG, for local receivers.
+HIRING_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("HIRING_WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
+CELERY_BEAT_SCHEDULE["hiring-webhooks-sweep"] = {
+    "task": "hiring.tasks.sweep_webhooks",
+    "schedule": float(HIRING_WEBHOOK_SWEEP_SECONDS),
 }
 
 # --- The hiring rules (DESIGN.md) ------------------------------------------------

@@ -1,0 +1,152 @@
+"""Query-string filters for the lists. Ids are whole numbers within range, times
+carry their offset (read as UTC without one), and a value that does not parse is
+a 400 that names the parameter, never a 500."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django_filters import rest_framework as filters
+
+from hiring.models import (
+    Candidate,
+    Decision,
+    Event,
+    EventKind,
+    Interviewer,
+    Loop,
+    LoopStatus,
+    Outcome,
+    Position,
+    Round,
+    RoundKind,
+    RoundStatus,
+    Scorecard,
+)
+
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = IdField
+
+
+class UpdatedSinceMixin(filters.FilterSet):
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after this instant (ISO 8601)."
+    )
+
+
+class PositionFilter(filters.FilterSet):
+    department = IdFilter(field_name="department_id")
+    is_open = filters.BooleanFilter()
+
+    class Meta:
+        model = Position
+        fields = ["department", "is_open"]
+
+
+class InterviewerFilter(filters.FilterSet):
+    department = IdFilter(field_name="department_id")
+    level = IdFilter(field_name="level_id")
+    is_bar_raiser = filters.BooleanFilter()
+
+    class Meta:
+        model = Interviewer
+        fields = ["department", "level", "is_bar_raiser"]
+
+
+class CandidateFilter(UpdatedSinceMixin):
+    email = filters.CharFilter(field_name="email", lookup_expr="iexact", max_length=254)
+    position = IdFilter(method="filter_position", label="Has a loop for this position.")
+
+    class Meta:
+        model = Candidate
+        fields = ["email", "position", "updated_since"]
+
+    def filter_position(self, queryset, name, value):
+        return queryset.filter(Exists(Loop.objects.filter(candidate=OuterRef("pk"), position_id=value)))
+
+
+class LoopFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=LoopStatus.choices)
+    position = IdFilter(field_name="position_id")
+    department = IdFilter(field_name="position__department_id")
+    candidate = IdFilter(field_name="candidate_id")
+    vetoed = filters.BooleanFilter(field_name="veto_scorecard", lookup_expr="isnull", exclude=True)
+    updated_since = filters.IsoDateTimeFilter(
+        method="filter_updated_since",
+        label="The loop or one of its rounds changed at or after this instant (ISO 8601).",
+    )
+
+    class Meta:
+        model = Loop
+        fields = ["status", "position", "department", "candidate", "vetoed", "updated_since"]
+
+    def filter_updated_since(self, queryset, name, value):
+        # A pipeline changes when a round does, and a round change does not touch the loop row.
+        rounds = Round.objects.filter(loop=OuterRef("pk"), updated_at__gte=value)
+        return queryset.filter(Q(updated_at__gte=value) | Exists(rounds))
+
+
+class RoundFilter(UpdatedSinceMixin):
+    status = filters.MultipleChoiceFilter(choices=RoundStatus.choices)
+    kind = filters.MultipleChoiceFilter(choices=RoundKind.choices)
+    loop = IdFilter(field_name="loop_id")
+    position = IdFilter(field_name="loop__position_id")
+    department = IdFilter(field_name="loop__position__department_id")
+    interviewer = IdFilter(field_name="interviewer_id")
+    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Round
+        fields = [
+            "status", "kind", "loop", "position", "department", "interviewer",
+            "starts_after", "starts_before", "updated_since",
+        ]
+
+
+class ScorecardFilter(filters.FilterSet):
+    loop = IdFilter(field_name="round__loop_id")
+    round = IdFilter(field_name="round_id")
+    position = IdFilter(field_name="round__loop__position_id")
+    is_current = filters.BooleanFilter()
+    veto = filters.BooleanFilter()
+    submitted_since = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+
+    class Meta:
+        model = Scorecard
+        fields = ["loop", "round", "position", "is_current", "veto", "submitted_since"]
+
+
+class DecisionFilter(filters.FilterSet):
+    outcome = filters.ChoiceFilter(choices=Outcome.choices)
+    position = IdFilter(field_name="loop__position_id")
+    department = IdFilter(field_name="loop__position__department_id")
+    decided_since = filters.IsoDateTimeFilter(field_name="decided_at", lookup_expr="gte")
+
+    class Meta:
+        model = Decision
+        fields = ["outcome", "position", "department", "decided_since"]
+
+
+class EventFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=EventKind.choices)
+    loop = IdFilter(field_name="loop_id")
+    candidate = IdFilter(field_name="candidate_id")
+    round = IdFilter(field_name="round_id")
+    position = IdFilter(field_name="loop__position_id")
+    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="At or after (ISO 8601).")
+    after_id = IdFilter(field_name="id", lookup_expr="gt", label="Only events with a greater id.")
+
+    class Meta:
+        model = Event
+        fields = ["kind", "loop", "candidate", "round", "position", "since", "after_id"]

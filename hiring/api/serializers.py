@@ -1,0 +1,427 @@
+"""Serializers: the shape of what goes in and out, nothing more.
+
+Input serializers check types and lengths only; the rules (who may, in which
+state, which interviewer) are the services'. Output serializers never expose
+drafts, secrets or email addresses of employees.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from hiring.api.fields import PersonSerializer, UTCDateTimeField, iso, person_name
+from hiring.models import (
+    LANGUAGES,
+    RATING_MAX,
+    RATING_MIN,
+    Candidate,
+    Competency,
+    Decision,
+    Department,
+    Event,
+    EventKind,
+    Interviewer,
+    Loop,
+    LoopPlan,
+    LoopStatus,
+    Outcome,
+    Position,
+    Recommendation,
+    Round,
+    RoundKind,
+    RoundStatus,
+    RoundTemplate,
+    Scorecard,
+    SeniorityLevel,
+    WebhookSubscription,
+)
+
+# --- reference data -------------------------------------------------------------
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class LevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeniorityLevel
+        fields = ["id", "name", "rank"]
+
+
+class CompetencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Competency
+        fields = ["id", "name", "description", "guide"]
+
+
+class InterviewerSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    department = DepartmentSerializer()
+    level = LevelSerializer()
+    languages = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Interviewer
+        fields = [
+            "id", "user_id", "name", "department", "level", "time_zone",
+            "work_start", "work_end", "work_days", "languages", "is_bar_raiser",
+        ]
+
+    def get_name(self, interviewer) -> str:
+        return person_name(interviewer.user)
+
+
+class RoundTemplateSerializer(serializers.ModelSerializer):
+    competency_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoundTemplate
+        fields = ["order", "kind", "title", "duration_minutes", "competency_ids"]
+
+    def get_competency_ids(self, template) -> list[int]:
+        return [c.pk for c in template.competencies.all()]
+
+
+class LoopPlanSerializer(serializers.ModelSerializer):
+    rounds = RoundTemplateSerializer(many=True)
+
+    class Meta:
+        model = LoopPlan
+        fields = ["id", "name", "description", "rounds"]
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    department = DepartmentSerializer()
+    hiring_manager = PersonSerializer()
+    recruiter = PersonSerializer()
+    loop_plan = LoopPlanSerializer()
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        model = Position
+        fields = [
+            "id", "title", "department", "hiring_manager", "recruiter", "min_rounds", "is_open",
+            "loop_plan", "created_at",
+        ]
+
+
+# --- candidates -----------------------------------------------------------------
+
+
+class CandidateLoopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=LoopStatus.choices)
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    loops = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id", "full_name", "email", "time_zone", "preferred_language", "source",
+            "created_at", "updated_at", "loops",
+        ]
+
+    @extend_schema_field(CandidateLoopSerializer(many=True))
+    def get_loops(self, candidate) -> list[dict]:
+        # The view prefetches only the loops the caller may see, into `visible_loops`.
+        return [
+            {"id": loop.pk, "position_id": loop.position_id, "status": loop.status}
+            for loop in getattr(candidate, "visible_loops", [])
+        ]
+
+
+class CandidateWriteSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    time_zone = serializers.CharField(max_length=64, help_text="An IANA zone, e.g. Asia/Singapore.")
+    preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
+    source = serializers.CharField(max_length=100, allow_blank=True, default="")
+
+
+class CandidateUpdateSerializer(CandidateWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+# --- loops and rounds -------------------------------------------------------------
+
+
+class SeatSerializer(serializers.Serializer):
+    """The interviewer of a round, with what a scheduler needs."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    department = serializers.CharField()
+    time_zone = serializers.CharField()
+
+
+class RoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loop_id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=RoundKind.choices)
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=RoundStatus.choices)
+    interviewer = SeatSerializer(allow_null=True)
+    starts_at = UTCDateTimeField(allow_null=True)
+    ends_at = UTCDateTimeField(allow_null=True)
+    duration_minutes = serializers.IntegerField()
+    feedback_due_at = UTCDateTimeField(allow_null=True)
+    sequence = serializers.IntegerField(help_text="Bumped on every reschedule (the calendar SEQUENCE).")
+    updated_at = UTCDateTimeField()
+
+    def to_representation(self, round_):
+        # Written out by hand: a page of loops holds hundreds of rounds, and the
+        # generic field machinery would cost more than the queries behind them.
+        interviewer = round_.interviewer
+        starts_at = round_.starts_at
+        return {
+            "id": round_.pk,
+            "loop_id": round_.loop_id,
+            "order": round_.order,
+            "kind": round_.kind,
+            "title": round_.title,
+            "status": round_.status,
+            "interviewer": None
+            if interviewer is None
+            else {
+                "id": interviewer.pk,
+                "name": person_name(interviewer.user),
+                "department": interviewer.department.name,
+                "time_zone": interviewer.time_zone,
+            },
+            "starts_at": iso(starts_at),
+            "ends_at": iso(round_.ends_at) if starts_at else None,
+            "duration_minutes": round_.duration_minutes,
+            "feedback_due_at": iso(round_.feedback_due_at),
+            "sequence": round_.sequence,
+            "updated_at": iso(round_.updated_at),
+        }
+
+
+class LoopCandidateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    time_zone = serializers.CharField()
+
+
+class LoopPositionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    department = DepartmentSerializer()
+
+
+class LoopSerializer(serializers.Serializer):
+    """A loop with its pipeline. Scorecard content is never nested here (rule 5):
+    read it from /scorecards/, where what the caller may see is decided."""
+
+    id = serializers.IntegerField()
+    candidate = LoopCandidateSerializer()
+    position = LoopPositionSerializer()
+    status = serializers.ChoiceField(choices=LoopStatus.choices)
+    vetoed = serializers.BooleanField()
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    closed_at = UTCDateTimeField(allow_null=True)
+    rounds = RoundSerializer(many=True)
+
+    def to_representation(self, loop):
+        candidate = loop.candidate
+        position = loop.position
+        round_repr = RoundSerializer.to_representation
+        return {
+            "id": loop.pk,
+            "candidate": {"id": candidate.pk, "full_name": candidate.full_name, "time_zone": candidate.time_zone},
+            "position": {
+                "id": position.pk,
+                "title": position.title,
+                "department": {"id": position.department_id, "name": position.department.name},
+            },
+            "status": loop.status,
+            "vetoed": loop.veto_scorecard_id is not None,
+            "created_at": iso(loop.created_at),
+            "updated_at": iso(loop.updated_at),
+            "closed_at": iso(loop.closed_at),
+            "rounds": [round_repr(self, r) for r in loop.rounds.all()],
+        }
+
+
+class LoopStartSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(min_value=1, help_text="The candidate's id.")
+    position = serializers.IntegerField(min_value=1, help_text="The position's id.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why; it goes on record.")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    interviewer = serializers.IntegerField(min_value=1, help_text="The interviewer's id (not the user's).")
+    starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    interviewer = serializers.IntegerField(min_value=1, required=False, help_text="A new interviewer's id.")
+    starts_at = UTCDateTimeField(required=False, help_text="A new start, with its offset.")
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+# --- scorecards -----------------------------------------------------------------
+
+
+class RatingSerializer(serializers.Serializer):
+    competency = serializers.IntegerField(min_value=1, help_text="The competency's id.")
+    score = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+
+
+class ScorecardWriteSerializer(serializers.Serializer):
+    ratings = RatingSerializer(many=True, help_text="One rating for each competency of the round.")
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    notes = serializers.CharField(max_length=20000, allow_blank=True, default="")
+    veto = serializers.BooleanField(default=False, help_text="A veto ends the loop at once (rule 4).")
+    veto_reason = serializers.CharField(
+        max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto."
+    )
+
+    def validate_ratings(self, ratings):
+        ids = [r["competency"] for r in ratings]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("Rate each competency once.")
+        return {r["competency"]: r["score"] for r in ratings}
+
+
+class RatingReadSerializer(serializers.Serializer):
+    competency_id = serializers.IntegerField()
+    competency = serializers.CharField(help_text="The competency's name.")
+    score = serializers.IntegerField()
+
+
+class ScorecardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    round_id = serializers.IntegerField()
+    loop_id = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    is_current = serializers.BooleanField(help_text="The latest submitted revision of its round.")
+    author = PersonSerializer()
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    notes = serializers.CharField()
+    veto = serializers.BooleanField()
+    veto_reason = serializers.CharField()
+    submitted_at = UTCDateTimeField()
+    ratings = RatingReadSerializer(many=True)
+
+    def to_representation(self, scorecard):
+        return {
+            "id": scorecard.pk,
+            "round_id": scorecard.round_id,
+            "loop_id": scorecard.round.loop_id,
+            "revision": scorecard.revision,
+            "is_current": scorecard.is_current,
+            "author": {"id": scorecard.author_id, "name": person_name(scorecard.author)},
+            "recommendation": scorecard.recommendation,
+            "notes": scorecard.notes,
+            "veto": scorecard.veto,
+            "veto_reason": scorecard.veto_reason,
+            "submitted_at": iso(scorecard.submitted_at),
+            "ratings": [
+                {"competency_id": r.competency_id, "competency": r.competency.name, "score": r.score}
+                for r in scorecard.ratings.all()
+            ],
+        }
+
+
+# --- decisions ------------------------------------------------------------------
+
+
+class DecisionWriteSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    reason = serializers.CharField(
+        max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject."
+    )
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    decided_by = PersonSerializer()
+    decided_at = UTCDateTimeField()
+
+    class Meta:
+        model = Decision
+        fields = ["id", "loop_id", "outcome", "decided_by", "reason", "decided_at"]
+
+
+# --- the record -----------------------------------------------------------------
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    created_at = UTCDateTimeField()
+    actor = PersonSerializer(allow_null=True, help_text="Null when the system did it.")
+    candidate_id = serializers.IntegerField(allow_null=True)
+    loop_id = serializers.IntegerField(allow_null=True)
+    round_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    data = serializers.DictField(help_text="What changed; its keys depend on the kind.")
+    redacted = serializers.BooleanField(
+        help_text="True when rule 5 hides this event's feedback (reason and data) from you."
+    )
+
+    def to_representation(self, event):
+        redacted = not getattr(event, "feedback_visible", True)
+        actor = event.actor
+        return {
+            "id": event.pk,
+            "kind": event.kind,
+            "created_at": iso(event.created_at),
+            "actor": None if actor is None else {"id": actor.pk, "name": person_name(actor)},
+            "candidate_id": event.candidate_id,
+            "loop_id": event.loop_id,
+            "round_id": event.round_id,
+            "reason": "" if redacted else event.reason,
+            "data": {} if redacted else event.data,
+            "redacted": redacted,
+        }
+
+
+# --- webhooks -------------------------------------------------------------------
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventKind.choices), help_text="Empty means every event."
+    )
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "is_active", "description", "created_at"]
+
+
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    """The answer to a creation: the only time the signing secret is shown."""
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+
+
+class WebhookSubscriptionWriteSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventKind.choices), default=list, help_text="Empty means every event."
+    )
+    secret = serializers.CharField(
+        max_length=128, min_length=16, required=False, help_text="Generated when left out."
+    )
+    description = serializers.CharField(max_length=200, allow_blank=True, default="")

@@ -1,0 +1,392 @@
+"""The API views: each list narrowed to what the caller may see (permissions.py),
+each action one call to a service. A service's DomainError is a 409, its
+NotPermitted a 403 and its ValidationError a 400 (exceptions.py); a service runs
+in one transaction, so a refused change leaves nothing half-written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from hiring import selectors, services
+from hiring.api import permissions as access
+from hiring.api import serializers as s
+from hiring.api.filters import (
+    CandidateFilter,
+    DecisionFilter,
+    EventFilter,
+    InterviewerFilter,
+    LoopFilter,
+    PositionFilter,
+    RoundFilter,
+    ScorecardFilter,
+)
+from hiring.api.pagination import CursorPage, FeedPage
+from hiring.models import (
+    Candidate,
+    Competency,
+    Decision,
+    Department,
+    Event,
+    Interviewer,
+    Loop,
+    Position,
+    Rating,
+    Round,
+    RoundTemplate,
+    Scorecard,
+    WebhookSubscription,
+)
+
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, access.TokenScopes]
+    pagination_class = CursorPage
+    lookup_value_regex = ID_PATTERN
+    ordering_fields = ["id"]
+    action_scopes: dict[str, str] = {}
+
+    def initial(self, request, *args, **kwargs):
+        # The API speaks UTC: times are written with Z and a filter time without
+        # an offset is read as UTC, whatever zone the caller's profile has.
+        timezone.activate(dt.UTC)
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def user(self):
+        return self.request.user
+
+    def input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def fresh(self, pk: int):
+        """The object as the read endpoints show it, after a change."""
+        return self.get_queryset().get(pk=pk)
+
+
+class ReadOnlyApiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    pass
+
+
+def _field_error(field: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({field: [message]})
+
+
+# --- reference data -------------------------------------------------------------
+
+
+class DepartmentViewSet(ReadOnlyApiViewSet):
+    """Departments (managed in the admin)."""
+
+    queryset = Department.objects.all()
+    serializer_class = s.DepartmentSerializer
+    ordering_fields = ["id", "name"]
+
+
+class CompetencyViewSet(ReadOnlyApiViewSet):
+    """Competencies rated in scorecards (managed in the admin)."""
+
+    queryset = Competency.objects.all()
+    serializer_class = s.CompetencySerializer
+    ordering_fields = ["id", "name"]
+
+
+class InterviewerViewSet(ReadOnlyApiViewSet):
+    """Employees who interview: department, seniority, time zone and working hours."""
+
+    queryset = Interviewer.objects.select_related("user", "department", "level")
+    serializer_class = s.InterviewerSerializer
+    filterset_class = InterviewerFilter
+
+
+class PositionViewSet(ReadOnlyApiViewSet):
+    """Positions with their loop plans (managed in the admin)."""
+
+    queryset = Position.objects.select_related("department", "hiring_manager", "recruiter", "loop_plan").prefetch_related(
+        Prefetch("loop_plan__rounds", queryset=RoundTemplate.objects.order_by("order")),
+        Prefetch("loop_plan__rounds__competencies", queryset=Competency.objects.only("id")),
+    )
+    serializer_class = s.PositionSerializer
+    filterset_class = PositionFilter
+    ordering_fields = ["id", "title", "created_at"]
+
+
+# --- candidates -----------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.CandidateWriteSerializer, responses={201: s.CandidateSerializer}),
+    partial_update=extend_schema(request=s.CandidateUpdateSerializer, responses=s.CandidateSerializer),
+)
+class CandidateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyApiViewSet):
+    """Candidates: recruiters see all; others those of the loops they see."""
+
+    queryset = Candidate.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.CandidateSerializer
+    filterset_class = CandidateFilter
+    ordering_fields = ["id", "created_at", "updated_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    write_scope = "candidates:write"
+
+    def get_queryset(self):
+        loops = access.visible_loops(self.user).only("id", "candidate_id", "position_id", "status").order_by("-id")
+        return access.visible_candidates(self.user).prefetch_related(
+            Prefetch("loops", queryset=loops, to_attr="visible_loops")
+        )
+
+    def create(self, request, *args, **kwargs):
+        candidate = services.create_candidate(**self.input(s.CandidateWriteSerializer), by=request.user)
+        return Response(s.CandidateSerializer(self.fresh(candidate.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        candidate = self.get_object()
+        serializer = s.CandidateUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_candidate(candidate=candidate, by=request.user, **serializer.validated_data)
+        return Response(s.CandidateSerializer(self.fresh(candidate.pk)).data)
+
+
+# --- loops ----------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Start a loop",
+        description="Opens a loop for a candidate and position, one planned round per round of the plan.",
+        request=s.LoopStartSerializer,
+        responses={201: s.LoopSerializer},
+    ),
+)
+class LoopViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Loops with their pipeline: rounds, their states and times (UTC)."""
+
+    queryset = Loop.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.LoopSerializer
+    filterset_class = LoopFilter
+    ordering_fields = ["id", "created_at", "updated_at"]
+    action_scopes = {"create": "candidates:write", "withdraw": "candidates:write", "decision": "decisions:write"}
+
+    def get_queryset(self):
+        return access.visible_loops(
+            self.user,
+            Loop.objects.select_related("candidate", "position__department").prefetch_related(
+                selectors.pipeline_rounds_prefetch()
+            ),
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = self.input(s.LoopStartSerializer)
+        candidate = access.visible_candidates(request.user).filter(pk=data["candidate"]).first()
+        if candidate is None:
+            raise _field_error("candidate", "No such candidate.")
+        position = Position.objects.filter(pk=data["position"]).first()
+        if position is None:
+            raise _field_error("position", "No such position.")
+        loop = services.start_loop(candidate=candidate, position=position, by=request.user)
+        return Response(s.LoopSerializer(self.fresh(loop.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Withdraw the candidate", request=s.ReasonSerializer, responses=s.LoopSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        loop = self.get_object()
+        services.withdraw(loop=loop, by=request.user, reason=self.input(s.ReasonSerializer)["reason"])
+        return Response(s.LoopSerializer(self.fresh(loop.pk)).data)
+
+    @extend_schema(
+        summary="Record the decision",
+        description="Hire or reject. A hire needs every round held with a submitted scorecard, "
+        "the bar raiser's among them, and no veto (rule 6); a vetoed loop never takes a hire.",
+        request=s.DecisionWriteSerializer,
+        responses={201: s.DecisionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        loop = self.get_object()
+        data = self.input(s.DecisionWriteSerializer)
+        decision = services.decide(loop=loop, outcome=data["outcome"], reason=data["reason"], by=request.user)
+        decision = Decision.objects.select_related("decided_by").get(pk=decision.pk)
+        return Response(s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+# --- rounds ---------------------------------------------------------------------
+
+
+class RoundViewSet(ReadOnlyApiViewSet):
+    """Rounds of the loops the caller sees, and the actions on them."""
+
+    queryset = Round.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.RoundSerializer
+    filterset_class = RoundFilter
+    ordering_fields = ["id", "starts_at", "updated_at"]
+    action_scopes = {
+        "schedule": "rounds:write",
+        "reschedule": "rounds:write",
+        "cancel": "rounds:write",
+        "submit_scorecard": "scorecards:write",
+        "amend_scorecard": "scorecards:write",
+    }
+
+    def get_queryset(self):
+        return access.visible_rounds(
+            self.user, Round.objects.select_related("interviewer__user", "interviewer__department")
+        )
+
+    def _interviewer(self, pk: int | None) -> Interviewer | None:
+        if pk is None:
+            return None
+        interviewer = Interviewer.objects.filter(pk=pk).first()
+        if interviewer is None:
+            raise _field_error("interviewer", "No such interviewer.")
+        return interviewer
+
+    @extend_schema(summary="Schedule a planned round", request=s.ScheduleSerializer, responses=s.RoundSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        round_ = self.get_object()
+        data = self.input(s.ScheduleSerializer)
+        services.schedule_round(
+            round=round_, interviewer=self._interviewer(data["interviewer"]), starts_at=data["starts_at"],
+            by=request.user,
+        )
+        return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
+
+    @extend_schema(
+        summary="Move a round or hand it to another interviewer",
+        request=s.RescheduleSerializer,
+        responses=s.RoundSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        round_ = self.get_object()
+        data = self.input(s.RescheduleSerializer)
+        services.reschedule_round(
+            round=round_,
+            by=request.user,
+            starts_at=data.get("starts_at"),
+            interviewer=self._interviewer(data.get("interviewer")),
+            reason=data["reason"],
+        )
+        return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
+
+    @extend_schema(summary="Cancel a round not yet held", request=s.ReasonSerializer, responses=s.RoundSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        round_ = self.get_object()
+        services.cancel_round(round=round_, by=request.user, reason=self.input(s.ReasonSerializer)["reason"])
+        return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
+
+    def _scorecard_response(self, scorecard: Scorecard) -> Response:
+        scorecard = _scorecards().get(pk=scorecard.pk)
+        return Response(s.ScorecardSerializer(scorecard).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Submit the round's scorecard",
+        description="Only the round's interviewer. A veto (with its reason) ends the loop at once (rule 4).",
+        request=s.ScorecardWriteSerializer,
+        responses={201: s.ScorecardSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="submit-scorecard")
+    def submit_scorecard(self, request, pk=None):
+        round_ = self.get_object()
+        scorecard = services.submit_scorecard(round=round_, by=request.user, **self.input(s.ScorecardWriteSerializer))
+        return self._scorecard_response(scorecard)
+
+    @extend_schema(
+        summary="Amend the round's scorecard",
+        description="A new revision; the earlier one stays on record (rule 5).",
+        request=s.ScorecardWriteSerializer,
+        responses={201: s.ScorecardSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="amend-scorecard")
+    def amend_scorecard(self, request, pk=None):
+        round_ = self.get_object()
+        scorecard = services.amend_scorecard(round=round_, by=request.user, **self.input(s.ScorecardWriteSerializer))
+        return self._scorecard_response(scorecard)
+
+
+# --- scorecards, decisions, events ---------------------------------------------------
+
+
+def _scorecards():
+    return Scorecard.objects.select_related("round", "author").prefetch_related(
+        Prefetch("ratings", queryset=Rating.objects.select_related("competency").order_by("competency__name"))
+    )
+
+
+class ScorecardViewSet(ReadOnlyApiViewSet):
+    """Submitted scorecards (every revision), as rule 5 lets the caller see them."""
+
+    queryset = Scorecard.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.ScorecardSerializer
+    filterset_class = ScorecardFilter
+    ordering_fields = ["id", "submitted_at"]
+
+    def get_queryset(self):
+        return access.visible_scorecards(self.user, _scorecards())
+
+
+class DecisionViewSet(ReadOnlyApiViewSet):
+    """Decisions: recruiters and the position's hiring manager."""
+
+    queryset = Decision.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.DecisionSerializer
+    filterset_class = DecisionFilter
+    ordering_fields = ["id", "decided_at"]
+
+    def get_queryset(self):
+        return access.visible_decisions(self.user, Decision.objects.select_related("decided_by"))
+
+
+class EventViewSet(ReadOnlyApiViewSet):
+    """The audit log, oldest first: page through it with the cursor to follow every change."""
+
+    queryset = Event.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.EventSerializer
+    filterset_class = EventFilter
+    pagination_class = FeedPage
+    ordering_fields = ["id"]
+
+    def get_queryset(self):
+        return access.visible_events(self.user, Event.objects.select_related("actor"))
+
+
+# --- webhooks -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.WebhookSubscriptionWriteSerializer, responses={201: s.WebhookSubscriptionCreatedSerializer}
+    ),
+    destroy=extend_schema(summary="Remove a subscription (it stays listed, inactive)"),
+)
+class WebhookSubscriptionViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, ReadOnlyApiViewSet):
+    """Webhook subscriptions. The signing secret is shown once, in the answer to the creation."""
+
+    queryset = WebhookSubscription.objects.none()  # the model, for the schema; get_queryset() narrows per caller
+    serializer_class = s.WebhookSubscriptionSerializer
+    permission_classes = [*ApiViewSet.permission_classes, access.HasModelPermission]
+    write_scope = "webhooks:write"
+
+    def get_queryset(self):
+        return access.visible_subscriptions(self.user, WebhookSubscription.objects.all())
+
+    def create(self, request, *args, **kwargs):
+        subscription = services.create_webhook_subscription(
+            **self.input(s.WebhookSubscriptionWriteSerializer), by=request.user
+        )
+        return Response(s.WebhookSubscriptionCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.deactivate_webhook_subscription(subscription=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
