@@ -1,3 +1,4 @@
 """The recruiters' admin. One module per area; importing them registers the models."""
 
 from hiring.admin import pipeline  # noqa: F401
+from hiring.admin import integrations  # noqa: F401

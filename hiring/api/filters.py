@@ -109,8 +109,15 @@ class RoundFilter(UpdatedSinceMixin):
     class Meta:
         model = Round
         fields = [
-            "status", "kind", "loop", "position", "department", "interviewer",
-            "starts_after", "starts_before", "updated_since",
+            "status",
+            "kind",
+            "loop",
+            "position",
+            "department",
+            "interviewer",
+            "starts_after",
+            "starts_before",
+            "updated_since",
         ]
 
 

@@ -89,8 +89,7 @@ def visible_candidates(user, queryset: QuerySet[Candidate] | None = None) -> Que
     if selectors.is_recruiter(user):
         return qs
     seen = Loop.objects.filter(candidate=OuterRef("pk")).filter(
-        Q(position__hiring_manager=user)
-        | Exists(Round.objects.filter(loop=OuterRef("pk"), interviewer__user=user))
+        Q(position__hiring_manager=user) | Exists(Round.objects.filter(loop=OuterRef("pk"), interviewer__user=user))
     )
     return qs.filter(Exists(seen))
 
@@ -141,9 +140,9 @@ def visible_events(user, queryset: QuerySet[Event] | None = None) -> QuerySet[Ev
         )
     )
     manages = Q(loop__position__hiring_manager=user)
-    return qs.filter(
-        manages | Exists(Round.objects.filter(loop=OuterRef("loop"), interviewer__user=user))
-    ).annotate(feedback_visible=ExpressionWrapper(manages | submitted_own, output_field=BooleanField()))
+    return qs.filter(manages | Exists(Round.objects.filter(loop=OuterRef("loop"), interviewer__user=user))).annotate(
+        feedback_visible=ExpressionWrapper(manages | submitted_own, output_field=BooleanField())
+    )
 
 
 def visible_subscriptions(user, queryset: QuerySet[WebhookSubscription] | None = None):

@@ -36,9 +36,7 @@ class ApiAutoSchema(AutoSchema):
         if "{id}" in self.path:
             # The router's regex would make it a patterned string; it is a number.
             path_id = [
-                OpenApiParameter(
-                    "id", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH
-                )
+                OpenApiParameter("id", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH)
             ]
         return [
             *super().get_override_parameters(),

@@ -19,20 +19,16 @@ from hiring.models import (
     Competency,
     Decision,
     Department,
-    Event,
     EventKind,
     Interviewer,
-    Loop,
     LoopPlan,
     LoopStatus,
     Outcome,
     Position,
     Recommendation,
-    Round,
     RoundKind,
     RoundStatus,
     RoundTemplate,
-    Scorecard,
     SeniorityLevel,
     WebhookSubscription,
 )
@@ -67,8 +63,17 @@ class InterviewerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Interviewer
         fields = [
-            "id", "user_id", "name", "department", "level", "time_zone",
-            "work_start", "work_end", "work_days", "languages", "is_bar_raiser",
+            "id",
+            "user_id",
+            "name",
+            "department",
+            "level",
+            "time_zone",
+            "work_start",
+            "work_end",
+            "work_days",
+            "languages",
+            "is_bar_raiser",
         ]
 
     def get_name(self, interviewer) -> str:
@@ -104,8 +109,15 @@ class PositionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Position
         fields = [
-            "id", "title", "department", "hiring_manager", "recruiter", "min_rounds", "is_open",
-            "loop_plan", "created_at",
+            "id",
+            "title",
+            "department",
+            "hiring_manager",
+            "recruiter",
+            "min_rounds",
+            "is_open",
+            "loop_plan",
+            "created_at",
         ]
 
 
@@ -126,8 +138,15 @@ class CandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Candidate
         fields = [
-            "id", "full_name", "email", "time_zone", "preferred_language", "source",
-            "created_at", "updated_at", "loops",
+            "id",
+            "full_name",
+            "email",
+            "time_zone",
+            "preferred_language",
+            "source",
+            "created_at",
+            "updated_at",
+            "loops",
         ]
 
     @extend_schema_field(CandidateLoopSerializer(many=True))
@@ -347,9 +366,7 @@ class ScorecardSerializer(serializers.Serializer):
 
 class DecisionWriteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    reason = serializers.CharField(
-        max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject."
-    )
+    reason = serializers.CharField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -421,7 +438,5 @@ class WebhookSubscriptionWriteSerializer(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices), default=list, help_text="Empty means every event."
     )
-    secret = serializers.CharField(
-        max_length=128, min_length=16, required=False, help_text="Generated when left out."
-    )
+    secret = serializers.CharField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
     description = serializers.CharField(max_length=200, allow_blank=True, default="")

@@ -113,7 +113,9 @@ class InterviewerViewSet(ReadOnlyApiViewSet):
 class PositionViewSet(ReadOnlyApiViewSet):
     """Positions with their loop plans (managed in the admin)."""
 
-    queryset = Position.objects.select_related("department", "hiring_manager", "recruiter", "loop_plan").prefetch_related(
+    queryset = Position.objects.select_related(
+        "department", "hiring_manager", "recruiter", "loop_plan"
+    ).prefetch_related(
         Prefetch("loop_plan__rounds", queryset=RoundTemplate.objects.order_by("order")),
         Prefetch("loop_plan__rounds__competencies", queryset=Competency.objects.only("id")),
     )
@@ -256,7 +258,9 @@ class RoundViewSet(ReadOnlyApiViewSet):
         round_ = self.get_object()
         data = self.input(s.ScheduleSerializer)
         services.schedule_round(
-            round=round_, interviewer=self._interviewer(data["interviewer"]), starts_at=data["starts_at"],
+            round=round_,
+            interviewer=self._interviewer(data["interviewer"]),
+            starts_at=data["starts_at"],
             by=request.user,
         )
         return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
