@@ -4,6 +4,7 @@ With no variables set, the service runs on embedded defaults: an SQLite file and
 a file-system Celery broker, so the demo needs no server at all.
 """
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -242,6 +243,56 @@ CELERY_BEAT_SCHEDULE["hiring-webhooks-sweep"] = {
 HIRING_MIN_ROUNDS = env_int("HIRING_MIN_ROUNDS", 5, minimum=5)
 HIRING_PANEL_MIN_DEPARTMENTS = env_int("HIRING_PANEL_MIN_DEPARTMENTS", 2, minimum=2)
 HIRING_PANEL_MIN_LEVELS = env_int("HIRING_PANEL_MIN_LEVELS", 2, minimum=2)
+
+# --- Reminders (issue 4) ----------------------------------------------------------
+# Every reminder is a database row; Celery beat runs a sweep that claims the due
+# rows and hands them to workers in batches (hiring/reminders.py).
+
+
+def _hours_window(name: str, default: str) -> tuple[dt.time, dt.time]:
+    """'08:00-21:00' -> (08:00, 21:00); a start after the end is refused."""
+    raw = env_str(name, default)
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must look like 08:00-21:00 (got {raw!r}).") from None
+    if start >= end:
+        raise ImproperlyConfigured(f"{name} must start before it ends (got {raw!r}).")
+    return start, end
+
+
+# Interviewers get a reminder a day and an hour before; candidates a day before.
+HIRING_REMINDER_DAY_BEFORE_MINUTES = env_int("HIRING_REMINDER_DAY_BEFORE_MINUTES", 24 * 60, minimum=1)
+HIRING_REMINDER_HOUR_BEFORE_MINUTES = env_int("HIRING_REMINDER_HOUR_BEFORE_MINUTES", 60, minimum=1)
+# Feedback falls due this long after the interview ends (services.feedback_allowance).
+HIRING_FEEDBACK_DUE_MINUTES = env_int("HIRING_FEEDBACK_DUE_MINUTES", 60, minimum=0)
+# Overdue feedback is nudged once a (working) day; the recruiter is told after this.
+HIRING_FEEDBACK_ESCALATE_HOURS = env_int("HIRING_FEEDBACK_ESCALATE_HOURS", 48, minimum=1)
+# Candidates have no working hours: their non-urgent mail keeps to this waking window, every day.
+HIRING_CANDIDATE_HOURS = _hours_window("HIRING_CANDIDATE_HOURS", "08:00-21:00")
+# DESIGN.md: a veto is told to the cancelled rounds' interviewers and the recruiter;
+# the recruiter tells the candidate. Set to also email the candidate the cancellations.
+HIRING_VETO_TELLS_CANDIDATE = env_bool("HIRING_VETO_TELLS_CANDIDATE", False)
+# The sweep: how often beat runs it, how many rows a worker task sends, how many
+# rows may be claimed and unsent at once (back-pressure), how long a claim lasts
+# (longer than a task may run, so an expired claim means its worker is gone),
+# and how many claims a row gets before it is marked failed.
+HIRING_REMINDER_SWEEP_SECONDS = env_int("HIRING_REMINDER_SWEEP_SECONDS", 60, minimum=1)
+HIRING_REMINDER_BATCH_SIZE = env_int("HIRING_REMINDER_BATCH_SIZE", 100, minimum=1)
+HIRING_REMINDER_MAX_IN_FLIGHT = env_int("HIRING_REMINDER_MAX_IN_FLIGHT", 5000, minimum=1)
+HIRING_REMINDER_LEASE_SECONDS = env_int("HIRING_REMINDER_LEASE_SECONDS", 600, minimum=60)
+HIRING_REMINDER_MAX_ATTEMPTS = env_int("HIRING_REMINDER_MAX_ATTEMPTS", 8, minimum=1)
+if HIRING_REMINDER_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT + EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "HIRING_REMINDER_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT + EMAIL_TIMEOUT, "
+        "or a claim could expire while its worker is still sending."
+    )
+CELERY_BEAT_SCHEDULE["sweep-reminders"] = {
+    "task": "hiring.tasks.sweep_reminders",
+    "schedule": float(HIRING_REMINDER_SWEEP_SECONDS),
+    # After an outage beat's backlog is not worth replaying: one sweep catches up.
+    "options": {"expires": float(HIRING_REMINDER_SWEEP_SECONDS)},
+}
 
 LOGGING = {
     "version": 1,

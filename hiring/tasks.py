@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from hiring import webhooks
+from hiring import reminders, webhooks
 
 # --- webhooks ---
 # The sweep claims due deliveries (hiring/webhooks.py) and queues one task per
@@ -19,3 +20,36 @@ def sweep_webhooks() -> int:
 @shared_task(name="hiring.tasks.deliver_webhook", ignore_result=True)
 def deliver_webhook(delivery_id: int, claim_token: str) -> str:
     return webhooks.deliver(delivery_id, claim_token)
+
+
+# --- reminders ---
+# Beat runs the sweep; it claims due reminders and queues one task per batch.
+# Acknowledged late (CELERY_TASK_ACKS_LATE): a task whose worker dies is
+# delivered again, and the claim token makes the second run harmless.
+
+
+@shared_task(name="hiring.tasks.sweep_reminders", ignore_result=True)
+def sweep_reminders() -> int:
+    return reminders.sweep()
+
+
+@shared_task(name="hiring.tasks.send_reminders", ignore_result=True)
+def send_reminders(token: str, ids: list[int]) -> dict:
+    result = reminders.send_claimed(token=token, ids=ids, budget=float(settings.CELERY_TASK_SOFT_TIME_LIMIT))
+    if len(ids) >= settings.HIRING_REMINDER_BATCH_SIZE or result.released:
+        # A full batch means more may be due: sweep again now rather than at the
+        # next beat. Best effort: if the broker is gone, beat sweeps anyway.
+        try:
+            sweep_reminders.apply_async(expires=float(settings.HIRING_REMINDER_SWEEP_SECONDS))
+        except Exception:
+            reminders.log.warning("Could not queue a follow-up sweep.", exc_info=True)
+    return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "released": result.released}
+
+
+@shared_task(name="hiring.tasks.noop", ignore_result=True)
+def noop(counter: str = "") -> None:
+    """Nothing but a count (in Redis): the baseline manage.py bench_reminders compares with."""
+    if counter:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).incr(counter)

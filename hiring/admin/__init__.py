@@ -2,3 +2,4 @@
 
 from hiring.admin import pipeline  # noqa: F401
 from hiring.admin import integrations  # noqa: F401
+from hiring.admin import reminders  # noqa: F401

@@ -1,0 +1,85 @@
+"""Reminders in the admin: each row's state (pending, sent when, failed why),
+read-only, and a "resend" action that calls services.resend_reminder."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+
+from hiring import services
+from hiring.models import Reminder, ReminderStatus
+from hiring.rules import DomainError
+from hiring.times import format_local
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ("kind", "email", "due", "state", "attempts", "round")
+    list_filter = ("status", "kind", "urgent")
+    search_fields = ("key", "email")
+    # Round.__str__ reads only its own columns: one join, not one query per row.
+    list_select_related = ("round",)
+    # The table grows to millions of rows: no COUNT(*) of all of it on every page.
+    show_full_result_count = False
+    actions = ["resend"]
+    fields = (
+        "key",
+        "kind",
+        "status",
+        "state",
+        "email",
+        "time_zone",
+        "urgent",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "claimed_until",
+        "round",
+        "recipient_user",
+        "recipient_candidate",
+        "payload",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Rows are the record of what was sent; withdrawing is done by the services.
+        return False
+
+    @admin.display(description="due (recipient's time)", ordering="due_at")
+    def due(self, reminder: Reminder) -> str:
+        return format_local(reminder.due_at, reminder.time_zone)
+
+    @admin.display(description="state")
+    def state(self, reminder: Reminder) -> str:
+        if reminder.status == ReminderStatus.SENT and reminder.sent_at:
+            return f"sent {timezone.localtime(reminder.sent_at):%Y-%m-%d %H:%M %Z}"
+        if reminder.status == ReminderStatus.FAILED:
+            return format_html('<span style="color:#ba2121">failed: {}</span>', reminder.last_error or "unknown")
+        if reminder.status == ReminderStatus.PENDING and reminder.last_error:
+            return f"pending, retrying after: {reminder.last_error}"
+        if reminder.status == ReminderStatus.WITHDRAWN and reminder.last_error:
+            return f"withdrawn: {reminder.last_error}"
+        return reminder.get_status_display()
+
+    @admin.action(description="Send the selected reminders again", permissions=["change"])
+    def resend(self, request, queryset):
+        resent, refused = 0, []
+        for reminder in queryset.order_by("pk"):
+            try:
+                services.resend_reminder(reminder=reminder, by=request.user, reason="Resent from the admin.")
+            except (DomainError, ValidationError, PermissionDenied) as exc:
+                text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                refused.append(f"{reminder.get_kind_display()} to {reminder.email}: {text}")
+            else:
+                resent += 1
+        if resent:
+            self.message_user(request, f"{resent} reminder(s) will be sent again within a minute.", messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)

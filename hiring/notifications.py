@@ -1,0 +1,203 @@
+"""The email a reminder row becomes: subject and text in the recipient's
+language and time zone, a Message-ID derived from the row's key, and an
+iCalendar attachment for the notices that change a calendar.
+
+Everything is rendered from the row and its payload (a snapshot taken when the
+row was written), so sending the same row twice produces the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hiring.models import Reminder, ReminderKind
+from hiring.times import format_local, format_pair
+
+Kind = ReminderKind
+
+# Notices that carry a calendar file, and what it asks the calendar to do.
+CALENDAR_METHODS = {
+    Kind.INVITATION: "REQUEST",
+    Kind.UPDATE: "REQUEST",
+    Kind.CANCELLATION: "CANCEL",
+}
+
+
+def mail_domain() -> str:
+    """The sender's domain: it names Message-IDs and calendar UIDs."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def message_id(key: str) -> str:
+    """One Message-ID per reminder row, the same on every attempt, so a receiver
+    that de-duplicates by Message-ID shows a re-sent copy once."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<reminder.{digest}@{mail_domain()}>"
+
+
+def calendar_uid(round_id: int) -> str:
+    """One UID per round, for its whole life: every update and the cancellation
+    change the same calendar event."""
+    return f"round-{round_id}@{mail_domain()}"
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _other_label(audience: str, payload: dict) -> str:
+    if audience == "interviewer":
+        return _("the candidate")
+    if audience == "candidate":
+        return _("your interviewer")
+    return payload.get("interviewer") or _("the interviewer")
+
+
+def context(reminder: Reminder) -> dict:
+    """What the templates need, with every time in the recipient's zone and the
+    other party's beside it."""
+    payload = reminder.payload
+    audience = payload.get("audience", "interviewer")
+    zone = reminder.time_zone
+    starts = _instant(payload.get("starts_at"))
+    ctx = {
+        "reminder": reminder,
+        "audience": audience,
+        "p": payload,
+        "name": payload.get("name", ""),
+        "site_url": settings.SITE_URL,
+        "zone": zone,
+        "starts": None,
+        "when": "",
+        "when_short": "",
+        "ends": "",
+    }
+    if starts is not None:
+        other_zone = payload.get("other_zone") or (payload.get("interviewer_zone") if audience == "recruiter" else "")
+        ends = starts + dt.timedelta(minutes=payload.get("duration_minutes") or 0)
+        when = format_local(starts, zone)
+        if other_zone:
+            label = _other_label(audience, payload)
+            when = format_pair(starts, viewer_zone=zone, other_zone=other_zone, other_label=label)
+        ctx.update(
+            starts=starts,
+            when_short=format_local(starts, zone),
+            when=when,
+            ends=format_local(ends, zone, with_day=False),
+        )
+    previous = _instant(payload.get("previous_starts_at"))
+    if previous is not None:
+        ctx["previous_when"] = format_local(previous, zone)
+    due = _instant(payload.get("feedback_due_at"))
+    if due is not None:
+        ctx["due"] = format_local(due, zone)
+        overdue = reminder.due_at - due
+        ctx["days_overdue"] = max(overdue.days, 1) if reminder.kind == Kind.FEEDBACK_OVERDUE else overdue.days
+    ctx["cancelled"] = [
+        {
+            **item,
+            "when": format_pair(
+                _instant(item["starts_at"]),
+                viewer_zone=zone,
+                other_zone=item.get("interviewer_zone") or zone,
+                other_label=item.get("interviewer") or _("the interviewer"),
+            )
+            if item.get("starts_at")
+            else "",
+        }
+        for item in payload.get("cancelled", [])
+    ]
+    return ctx
+
+
+def render(reminder: Reminder) -> tuple[str, str]:
+    """(subject, text) in the recipient's language. A template's first line is the subject."""
+    with translation.override(reminder.payload.get("language") or settings.LANGUAGE_CODE):
+        text = render_to_string(f"hiring/email/{reminder.kind}.txt", context(reminder))
+    subject, _sep, body = text.strip().partition("\n")
+    # Template tags leave runs of blank lines; a message keeps at most one.
+    body = re.sub(r"\n{3,}", "\n\n", body.strip())
+    return " ".join(subject.split()), body + "\n"
+
+
+def calendar_method(reminder: Reminder) -> str | None:
+    if reminder.kind == Kind.VETO_NOTICE:
+        # The interviewers of cancelled rounds get their event cancelled; the
+        # recruiter's notice is about the loop and carries no event.
+        return "CANCEL" if reminder.payload.get("audience") == "interviewer" else None
+    return CALENDAR_METHODS.get(reminder.kind)
+
+
+def build_calendar(reminder: Reminder, *, method: str) -> bytes:
+    """An iCalendar file for the round: a stable UID, SEQUENCE from the round's
+    sequence (bumped on every move and on cancellation), METHOD REQUEST or CANCEL."""
+    payload = reminder.payload
+    starts = _instant(payload["starts_at"])
+    ends = starts + dt.timedelta(minutes=payload.get("duration_minutes") or 60)
+    with translation.override(payload.get("language") or settings.LANGUAGE_CODE):
+        if payload.get("audience") == "candidate":
+            summary = _("Interview for %(position)s: %(round)s") % payload
+        else:
+            summary = _("Interview with %(candidate)s: %(round)s") % payload
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Hiring Loop//Interview reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = icalendar.Event()
+    event.add("uid", calendar_uid(payload["round_id"]))
+    event.add("sequence", int(payload.get("sequence") or 0))
+    # The row's creation, not the send: every attempt at one row yields the same file.
+    event.add("dtstamp", reminder.created_at.astimezone(dt.UTC))
+    event.add("dtstart", starts.astimezone(dt.UTC))
+    event.add("dtend", ends.astimezone(dt.UTC))
+    event.add("summary", summary)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{sender[1]}")
+    organizer.params["cn"] = icalendar.vText(sender[0] or "Hiring Loop")
+    event.add("organizer", organizer)
+    attendee = icalendar.vCalAddress(f"mailto:{reminder.email}")
+    attendee.params["cn"] = icalendar.vText(payload.get("name") or reminder.email)
+    attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+    attendee.params["rsvp"] = icalendar.vText("FALSE")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def build_message(reminder: Reminder, *, connection=None) -> EmailMessage:
+    subject, body = render(reminder)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[reminder.email],
+        connection=connection,
+        headers={
+            "Message-ID": message_id(reminder.key),
+            # RFC 3834: out-of-office robots do not answer machine mail.
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            # Lets people filter, and support tell a reminder's kind at a glance.
+            "X-Hiring-Reminder": reminder.kind,
+        },
+    )
+    method = calendar_method(reminder)
+    if method and reminder.payload.get("starts_at"):
+        part = MIMEText(build_calendar(reminder, method=method).decode(), "calendar", "utf-8")
+        part.set_param("method", method)
+        part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        message.attach(part)
+    return message
