@@ -1,7 +1,20 @@
 from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and the compose health check: the process answers and reaches its database."""
+    try:
+        connection.ensure_connection()
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("hiring.api.urls")),
     path("", include("hiring.urls")),

@@ -175,7 +175,13 @@ class World:
     def scheduled_loop(self, candidate: Candidate | None = None, *, start: dt.datetime | None = None) -> Loop:
         """Every round scheduled, an hour apart from `start` (default: two hours ago, so feedback is open)."""
         loop = self.start_loop(candidate)
-        start = start or timezone.now() - dt.timedelta(hours=2)
+        now = timezone.now()
+        start = start or now - dt.timedelta(hours=2)
+        # The same panel sits every loop of this world: stagger each loop so no one is double-booked,
+        # moving away from now so a past start stays past and a future one stays future.
+        self._loops = getattr(self, "_loops", 0) + 1
+        shift = dt.timedelta(minutes=50 * (self._loops - 1))
+        start = start - shift if start <= now else start + shift
         for i, (round_, interviewer) in enumerate(self.panel_for(loop)):
             services.schedule_round(
                 round=round_, interviewer=interviewer, starts_at=start + dt.timedelta(hours=i), by=self.recruiter
