@@ -38,6 +38,29 @@ class IdFilter(filters.NumberFilter):
     field_class = IdField
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is an error rather than silently no filter."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1"}:
+            return True
+        if text in {"false", "0"}:
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's widget turns an unknown word into "no filter"; read the raw text.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 class UpdatedSinceMixin(filters.FilterSet):
     updated_since = filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after this instant (ISO 8601)."
@@ -46,7 +69,7 @@ class UpdatedSinceMixin(filters.FilterSet):
 
 class PositionFilter(filters.FilterSet):
     department = IdFilter(field_name="department_id")
-    is_open = filters.BooleanFilter()
+    is_open = BooleanFilter()
 
     class Meta:
         model = Position
@@ -56,7 +79,7 @@ class PositionFilter(filters.FilterSet):
 class InterviewerFilter(filters.FilterSet):
     department = IdFilter(field_name="department_id")
     level = IdFilter(field_name="level_id")
-    is_bar_raiser = filters.BooleanFilter()
+    is_bar_raiser = BooleanFilter()
 
     class Meta:
         model = Interviewer
@@ -80,7 +103,7 @@ class LoopFilter(filters.FilterSet):
     position = IdFilter(field_name="position_id")
     department = IdFilter(field_name="position__department_id")
     candidate = IdFilter(field_name="candidate_id")
-    vetoed = filters.BooleanFilter(field_name="veto_scorecard", lookup_expr="isnull", exclude=True)
+    vetoed = BooleanFilter(field_name="veto_scorecard", lookup_expr="isnull", exclude=True)
     updated_since = filters.IsoDateTimeFilter(
         method="filter_updated_since",
         label="The loop or one of its rounds changed at or after this instant (ISO 8601).",
@@ -125,8 +148,8 @@ class ScorecardFilter(filters.FilterSet):
     loop = IdFilter(field_name="round__loop_id")
     round = IdFilter(field_name="round_id")
     position = IdFilter(field_name="round__loop__position_id")
-    is_current = filters.BooleanFilter()
-    veto = filters.BooleanFilter()
+    is_current = BooleanFilter()
+    veto = BooleanFilter()
     submitted_since = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
 
     class Meta:
