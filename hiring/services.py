@@ -127,6 +127,23 @@ def _require_reason(reason: str, what: str) -> str:
 # --- candidates ---------------------------------------------------------------
 
 
+def _clean_candidate(candidate: Candidate) -> None:
+    """full_clean(), with the case-insensitive unique email reported on the email
+    field (Django reports an expression constraint as a non-field error)."""
+    try:
+        candidate.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        taken = [m for m in errors.get("__all__", []) if "candidate_email_unique" in m]
+        if not taken:
+            raise
+        rest = [m for m in errors.pop("__all__") if m not in taken]
+        if rest:
+            errors["__all__"] = rest
+        errors.setdefault("email", []).append("A candidate with this email already exists.")
+        raise ValidationError(errors) from None
+
+
 def create_candidate(
     *,
     full_name: str,
@@ -144,7 +161,7 @@ def create_candidate(
         preferred_language=preferred_language,
         source=(source or "").strip(),
     )
-    candidate.full_clean()
+    _clean_candidate(candidate)
     try:
         with transaction.atomic():
             candidate.save()
@@ -170,7 +187,7 @@ def update_candidate(*, candidate: Candidate, by: User | None, **fields: object)
             setattr(candidate, name, value)
     if not changed:
         return candidate
-    candidate.full_clean()
+    _clean_candidate(candidate)
     candidate.save()
     record_event(kind=EventKind.CANDIDATE_UPDATED, actor=by, candidate=candidate, data={"changed": changed})
     return candidate
@@ -938,7 +955,8 @@ def create_webhook_subscription(
         description=(description or "").strip(),
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    subscription.full_clean()
+    # events is validated above; the model field would refuse [] (every event) as blank.
+    subscription.full_clean(exclude=["events"])
     if urlsplit(subscription.url).scheme not in {"http", "https"}:
         raise ValidationError({"url": "A webhook URL is http:// or https://."})
     subscription.save()
