@@ -238,9 +238,10 @@ def may_view_round(user: User, round_: Round) -> bool:
     return sits_on_round(user, round_) or can_see_all_scorecards(user, round_.loop)
 
 
-def round_scorecards(round_: Round) -> list[Scorecard]:
-    """Every revision (drafts too) of one round, oldest first, with ratings."""
-    return list(round_.scorecards.order_by("revision").prefetch_related("ratings"))
+def round_scorecards(round_: Round, *, with_ratings: bool = True) -> list[Scorecard]:
+    """Every revision (drafts too) of one round, oldest first."""
+    revisions = round_.scorecards.order_by("revision")
+    return list(revisions.prefetch_related("ratings") if with_ratings else revisions)
 
 
 def loop_for_debrief(loop_id: int) -> Loop | None:

@@ -1,0 +1,155 @@
+"""Forms of the interviewer pages. They check the shape of what was typed and
+keep it for redisplay; the rules themselves are enforced by hiring/services.py,
+whose errors are mapped back onto these fields (see apply_service_error)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from hiring.models import RATING_MAX, RATING_MIN, RATING_SCALE, Competency, Outcome, Recommendation, Scorecard
+from hiring.rules import DomainError
+
+NOTES_MAX = 20_000
+RATING_ERROR = f"Choose a rating from {RATING_MIN} to {RATING_MAX}."
+
+
+class ScorecardForm(forms.Form):
+    """One round's feedback: a rating per competency, the recommendation, notes, the veto.
+
+    `final` is True when the person pressed Submit: everything must then be
+    filled in, and a veto needs its reason and an explicit confirmation. A
+    draft may be saved half done.
+    """
+
+    # Rendered by the server as what the page offered (first submission or an
+    # amendment), so a second Submit from a stale page is refused instead of
+    # silently becoming an amendment.
+    mode = forms.ChoiceField(
+        choices=[("submit", "submit"), ("amend", "amend")],
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "The form was changed; reload the page and try again."},
+    )
+    recommendation = forms.ChoiceField(
+        label="Overall recommendation",
+        choices=Recommendation.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose strong no, no, yes or strong yes."},
+    )
+    notes = forms.CharField(
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=NOTES_MAX,
+        strip=False,
+        help_text="The evidence behind your ratings: what the candidate said and did.",
+    )
+    veto = forms.BooleanField(label="I veto this candidate", required=False)
+    veto_reason = forms.CharField(
+        label="Why you veto",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=NOTES_MAX,
+        help_text="Required with a veto. The panel, the hiring manager and the recruiter will read it.",
+    )
+    confirm_veto = forms.BooleanField(
+        label="I understand that my veto ends this loop now: the candidate is rejected and every round "
+        "not yet held is cancelled.",
+        required=False,
+    )
+
+    def __init__(self, *args, competencies: Iterable[Competency], final: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.final = final
+        self.competencies = list(competencies)
+        for competency in self.competencies:
+            self.fields[self.rating_field(competency.pk)] = forms.TypedChoiceField(
+                label=competency.name,
+                choices=[(str(score), meaning) for score, meaning in RATING_SCALE],
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": RATING_ERROR},
+            )
+
+    @staticmethod
+    def rating_field(competency_id: int) -> str:
+        return f"rating_{competency_id}"
+
+    @staticmethod
+    def initial_from(scorecard: Scorecard | None, *, mode: str) -> dict:
+        initial: dict = {"mode": mode}
+        if scorecard is None:
+            return initial
+        initial.update(
+            recommendation=scorecard.recommendation,
+            notes=scorecard.notes,
+            veto=scorecard.veto,
+            veto_reason=scorecard.veto_reason,
+        )
+        for rating in scorecard.ratings.all():
+            initial[ScorecardForm.rating_field(rating.competency_id)] = str(rating.score)
+        return initial
+
+    def rating_fields(self) -> list[tuple[Competency, forms.BoundField]]:
+        return [(c, self[self.rating_field(c.pk)]) for c in self.competencies]
+
+    def clean(self):
+        data = super().clean()
+        if not self.final:
+            return data
+        for competency in self.competencies:
+            name = self.rating_field(competency.pk)
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, f"Rate {competency.name}.")
+        if not data.get("recommendation") and "recommendation" not in self.errors:
+            self.add_error("recommendation", "Choose an overall recommendation.")
+        if data.get("veto"):
+            if not (data.get("veto_reason") or "").strip() and "veto_reason" not in self.errors:
+                self.add_error("veto_reason", "A veto needs a written reason.")
+            if not data.get("confirm_veto"):
+                self.add_error("confirm_veto", "Tick this box to confirm that your veto ends the loop.")
+        return data
+
+    def ratings(self) -> dict[int, int]:
+        """The ratings given, by competency id (unrated ones left out)."""
+        ratings = {}
+        for competency in self.competencies:
+            score = self.cleaned_data.get(self.rating_field(competency.pk))
+            if score not in (None, ""):
+                ratings[competency.pk] = score
+        return ratings
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices,
+        error_messages={"invalid_choice": "The outcome is hire or reject.", "required": "Choose hire or reject."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTES_MAX,
+        help_text="Required to reject; it goes on record.",
+    )
+
+
+def apply_service_error(form: forms.Form, error: ValidationError | DomainError) -> None:
+    """Show a service's refusal beside the field it names, or above the form.
+
+    ValidationError.message_dict keys are the service's argument names; those
+    that match a form field go beside it (e.g. veto_reason), the rest (e.g.
+    ratings, which spans several fields) go above the form.
+    """
+    if isinstance(error, DomainError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

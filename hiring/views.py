@@ -1,0 +1,285 @@
+"""The interviewer pages: my interviews, the candidate packet, the scorecard,
+a scorecard revision, the debrief and its decision.
+
+Views stay thin: reads come from hiring/selectors.py, every change goes through
+hiring/services.py. Anything a person may not see answers 404, the same as
+something that does not exist, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hiring import selectors, services
+from hiring.forms import DecisionForm, ScorecardForm, apply_service_error
+from hiring.models import RATING_SCALE, Loop, Outcome, Round, RoundStatus, Scorecard
+from hiring.rules import DomainError
+
+RECENT_SUBMISSIONS = dt.timedelta(days=14)
+# Rounds that take feedback (services._check_feedback_open), once the interview has begun.
+FEEDBACK_STATES = {RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED}
+
+
+def _status_for(form) -> int:
+    # A form the service refused for the state of things (already submitted, loop closed) is
+    # a conflict; one with bad input is a bad request. Both show the form again.
+    return 409 if getattr(form, "conflict", False) else 400
+
+
+# --- my interviews ----------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    upcoming, owed = [], []
+    for round_ in selectors.my_open_rounds(request.user):
+        (upcoming if round_.starts_at > now else owed).append(round_)
+    # Most overdue first, then the ones falling due soonest.
+    owed.sort(key=lambda r: (r.feedback_due_at or r.starts_at, r.pk))
+    context = {
+        "now": now,
+        "upcoming": upcoming,
+        "owed": owed,
+        "overdue_count": sum(1 for r in owed if r.feedback_due_at and r.feedback_due_at < now),
+        "recent": selectors.my_recent_scorecards(request.user, since=now - RECENT_SUBMISSIONS),
+        "to_decide": selectors.loops_awaiting_decision_for(request.user),
+        "is_recruiter": selectors.is_recruiter(request.user),
+    }
+    return render(request, "hiring/home.html", context)
+
+
+# --- the candidate packet ---------------------------------------------------------------
+
+
+def _round_or_404(request: HttpRequest, round_id: int) -> Round:
+    round_ = selectors.round_for_packet(round_id)
+    if round_ is None or not selectors.may_view_round(request.user, round_):
+        raise Http404("No such round.")
+    return round_
+
+
+def _feedback_state(round_: Round, now: dt.datetime) -> str:
+    """Why the scorecard can or cannot be written now, as a word the templates test."""
+    if not round_.loop.is_open:
+        return "closed"
+    if round_.status not in FEEDBACK_STATES:
+        return "no_feedback"
+    if round_.starts_at is None or round_.starts_at > now:
+        return "not_started"
+    return "open"
+
+
+@login_required
+def round_packet(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = _round_or_404(request, round_id)
+    loop = round_.loop
+    mine = selectors.sits_on_round(request.user, round_)
+    revisions = selectors.round_scorecards(round_, with_ratings=False) if mine else []
+    # Rule 5: the selector returns nothing of the others' until this person has submitted.
+    panel = list(selectors.visible_scorecards(request.user, loop))
+    context = {
+        "round": round_,
+        "loop": loop,
+        "candidate": loop.candidate,
+        "position": loop.position,
+        "rounds": list(loop.rounds.all()),
+        "competencies": list(round_.competencies.all()),
+        "scale": RATING_SCALE,
+        "mine": mine,
+        "draft": next((s for s in revisions if s.is_draft), None),
+        "current": next((s for s in revisions if s.is_current), None),
+        "panel": panel,
+        "sees_all": selectors.can_see_all_scorecards(request.user, loop),
+        "feedback": _feedback_state(round_, timezone.now()),
+        "now": timezone.now(),
+    }
+    return render(request, "hiring/packet.html", context)
+
+
+# --- the scorecard ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = _round_or_404(request, round_id)
+    if not selectors.sits_on_round(request.user, round_):
+        # The hiring manager and recruiters may read the packet; only the interviewer writes.
+        raise Http404("No such scorecard.")
+    revisions = selectors.round_scorecards(round_)
+    draft = next((s for s in revisions if s.is_draft), None)
+    current = next((s for s in revisions if s.is_current), None)
+    mode = "amend" if current is not None else "submit"
+    competencies = list(round_.competencies.all())
+    feedback = _feedback_state(round_, timezone.now())
+    status = 200
+
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = ScorecardForm(request.POST, competencies=competencies, final=action == "submit")
+        if action not in {"draft", "submit"}:
+            form.add_error(None, "Choose Save draft or Submit.")
+        if form.is_valid():
+            try:
+                scorecard = _save_scorecard(request, round_, form, action)
+            except (ValidationError, DomainError) as error:
+                apply_service_error(form, error)
+                form.conflict = isinstance(error, DomainError)
+            else:
+                return _after_save(request, round_, scorecard, action, form.cleaned_data["mode"])
+        status = _status_for(form)
+    else:
+        form = ScorecardForm(initial=ScorecardForm.initial_from(draft or current, mode=mode), competencies=competencies)
+
+    context = {
+        "round": round_,
+        "loop": round_.loop,
+        "candidate": round_.loop.candidate,
+        "form": form,
+        "mode": mode,
+        "draft": draft,
+        "current": current,
+        "feedback": feedback,
+        "scale": RATING_SCALE,
+    }
+    return render(request, "hiring/scorecard_form.html", context, status=status)
+
+
+def _save_scorecard(request: HttpRequest, round_: Round, form: ScorecardForm, action: str) -> Scorecard:
+    data = form.cleaned_data
+    fields = {
+        "round": round_,
+        "by": request.user,
+        "ratings": form.ratings(),
+        "recommendation": data.get("recommendation") or "",
+        "notes": data.get("notes") or "",
+        "veto": bool(data.get("veto")),
+        "veto_reason": data.get("veto_reason") or "",
+    }
+    if action == "draft":
+        return services.save_scorecard_draft(**fields)
+    if data["mode"] == "amend":
+        return services.amend_scorecard(**fields)
+    return services.submit_scorecard(**fields)
+
+
+def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, action: str, mode: str) -> HttpResponse:
+    if action == "draft":
+        messages.success(request, "Draft saved. Nobody else can see it; submit it when you are ready.")
+        return redirect("scorecard", round_id=round_.pk)
+    if scorecard.veto:
+        messages.warning(
+            request, "Your veto is recorded. The loop is rejected and the rounds not yet held are cancelled."
+        )
+    elif mode == "amend":
+        messages.success(
+            request, f"Amendment submitted as revision {scorecard.revision}; the earlier one stays on record."
+        )
+    else:
+        messages.success(request, "Scorecard submitted. The panel's scorecards are below.")
+    return redirect(reverse("round", kwargs={"round_id": round_.pk}) + "#panel")
+
+
+@login_required
+def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
+    """One submitted revision, for those rule 5 lets read it; everyone else gets 404."""
+    scorecard = selectors.scorecard_for_viewer(request.user, scorecard_id)
+    if scorecard is None:
+        raise Http404("No such scorecard.")
+    history = [s for s in selectors.round_scorecards(scorecard.round) if not s.is_draft]
+    ratings = {r.competency_id: r.score for r in next(s for s in history if s.pk == scorecard.pk).ratings.all()}
+    context = {
+        "scorecard": scorecard,
+        "round": scorecard.round,
+        "loop": scorecard.round.loop,
+        "competencies": list(scorecard.round.competencies.order_by("name")),
+        "ratings": ratings,
+        "history": history,
+    }
+    return render(request, "hiring/scorecard_detail.html", context)
+
+
+# --- the debrief -----------------------------------------------------------------------
+
+
+def _debrief_loop_or_404(request: HttpRequest, loop_id: int) -> Loop:
+    loop = selectors.loop_for_debrief(loop_id)
+    if loop is None or not selectors.can_see_all_scorecards(request.user, loop):
+        raise Http404("No such loop.")
+    return loop
+
+
+def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> dict:
+    now = timezone.now()
+    rounds = list(loop.rounds.all())
+    scorecards = list(selectors.visible_scorecards(request.user, loop))
+    by_round = {s.round_id: s for s in scorecards}
+    # Rows: every competency any round assesses; columns: the submitted scorecards.
+    competencies = {c.pk: c for r in rounds for c in r.competencies.all()}
+    competencies = sorted(competencies.values(), key=lambda c: c.name)
+    columns = []
+    for scorecard in scorecards:
+        scores = {rating.competency_id: rating.score for rating in scorecard.ratings.all()}
+        columns.append({"scorecard": scorecard, "scores": scores})
+    matrix = [{"competency": c, "cells": [col["scores"].get(c.pk) for col in columns]} for c in competencies]
+    live = [r for r in rounds if r.status not in {RoundStatus.CANCELLED, RoundStatus.NO_SHOW}]
+    # A closed loop owes nothing more; its cancelled rounds are listed as such instead.
+    missing = [r for r in live if r.pk not in by_round] if loop.is_open else []
+    cancelled = [r for r in rounds if r.status == RoundStatus.CANCELLED]
+    try:
+        decision = loop.decision
+    except ObjectDoesNotExist:
+        decision = None
+    return {
+        "loop": loop,
+        "candidate": loop.candidate,
+        "position": loop.position,
+        "rounds": rounds,
+        "columns": columns,
+        "matrix": matrix,
+        "missing": missing,
+        "cancelled": cancelled,
+        "veto": loop.veto_scorecard,
+        "decision": decision,
+        "blockers": selectors.hire_blockers(loop) if loop.is_open else [],
+        "form": form,
+        "now": now,
+    }
+
+
+@login_required
+def debrief(request: HttpRequest, loop_id: int) -> HttpResponse:
+    loop = _debrief_loop_or_404(request, loop_id)
+    return render(request, "hiring/debrief.html", _debrief_context(request, loop, DecisionForm()))
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, loop_id: int) -> HttpResponse:
+    loop = _debrief_loop_or_404(request, loop_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decision = services.decide(
+                loop=loop, outcome=form.cleaned_data["outcome"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, DomainError) as error:
+            apply_service_error(form, error)
+            form.conflict = isinstance(error, DomainError)
+        else:
+            verb = "hire" if decision.outcome == Outcome.HIRE else "rejection"
+            messages.success(request, f"The {verb} of {loop.candidate} is recorded.")
+            return redirect("debrief", loop_id=loop.pk)
+        # The loop may have changed under us (e.g. a veto): show it as it is now.
+        loop = _debrief_loop_or_404(request, loop_id)
+    return render(request, "hiring/debrief.html", _debrief_context(request, loop, form), status=_status_for(form))

@@ -1,0 +1,239 @@
+"""The interviewer pages in a real browser: Debian's headless Chromium, driven
+by Playwright against the live test server.
+
+Set SCREENSHOT_DIR to keep a PNG of each page visited (desktop and phone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from hiring.models import LoopStatus, Round, RoundStatus
+from tests.factories import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server needs committed data; serialized_rollback puts back what the
+    # migrations wrote (the Recruiters group and its permissions) for the tests after.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def shot(page, name: str) -> None:
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
+
+
+def sign_in(page, username: str, *, going_to: str = "/") -> None:
+    page.goto(going_to)
+    # Not signed in: sent to sign in, with the page asked for remembered.
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(going_to) + "$"))
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/$"))
+
+
+def rate_everything(page, round_: Round, score: int) -> None:
+    for competency in round_.competencies.order_by("name"):
+        group = page.get_by_role("group", name=competency.name)
+        group.get_by_role("radio", name=re.compile(rf"^{score}: ")).check()
+
+
+def assert_no_sideways_scroll(page) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+
+
+def test_an_interviewer_submits_a_scorecard_and_only_then_sees_the_panel(world, web_page):
+    page = web_page
+    # A loop under way (the screen is in) and a second one ahead, both with Ivy0 on round 2.
+    loop = world.scheduled_loop()
+    ahead = world.scheduled_loop(start=timezone.now() + dt.timedelta(days=2))
+    screen, mine = list(loop.rounds.select_related("interviewer__user").order_by("order"))[:2]
+    world.submit(screen)
+    screen.scorecards.update(notes="The screen went well: PANEL-NOTE-1")
+    ivy = mine.interviewer.user
+
+    sign_in(page, ivy.username)
+    shot(page, "home")
+
+    # The interview ahead, in my zone (Berlin) with the candidate's (Singapore) beside it.
+    starts_at = ahead.rounds.get(order=2).starts_at
+    berlin, singapore = (
+        starts_at.astimezone(ZoneInfo("Europe/Berlin")),
+        starts_at.astimezone(ZoneInfo("Asia/Singapore")),
+    )
+    assert berlin.utcoffset() != singapore.utcoffset()
+    upcoming = page.get_by_role("region", name=re.compile("Upcoming interviews"))
+    card = upcoming.get_by_role("listitem").filter(has_text=str(ahead.candidate))
+    their_day = f"{singapore:%a} " if singapore.date() != berlin.date() else ""
+    pair = (
+        f"{berlin:%a} {berlin.day} {berlin:%b} {berlin:%H:%M} your time · "
+        f"{their_day}{singapore:%H:%M} for the candidate (Asia/Singapore)"
+    )
+    assert pair in card.inner_text()
+    assert "Technical" in card.inner_text()
+    assert "45 min" in card.inner_text()
+
+    # The scorecard I owe; the packet holds back the panel's scorecards until mine is in.
+    owed = page.get_by_role("region", name=re.compile("Scorecards you owe"))
+    owed.get_by_role("link", name=re.compile(f"Candidate packet for {re.escape(str(loop.candidate))}")).click()
+    panel = page.locator("#panel")
+    assert "once you have submitted yours" in panel.inner_text()
+    assert "PANEL-NOTE-1" not in page.content()
+
+    page.get_by_role("link", name="Write the scorecard").click()
+    shot(page, "scorecard")
+    rate_everything(page, mine, 3)
+    page.get_by_role("group", name="Overall recommendation").get_by_label("Yes", exact=True).check()
+    page.get_by_label("Notes").fill("Reasoned carefully about trade-offs: MY-NOTE-2")
+    page.get_by_role("button", name="Submit scorecard").click()
+
+    page.wait_for_url(re.compile(rf"/rounds/{mine.pk}/#panel$"))
+    assert "Scorecard submitted." in page.get_by_role("status").inner_text()
+    panel_text = page.locator("#panel").inner_text()
+    assert "PANEL-NOTE-1" in panel_text
+    assert "MY-NOTE-2" in panel_text
+    shot(page, "packet-after")
+    assert Round.objects.get(pk=mine.pk).status == RoundStatus.SUBMITTED
+
+
+def test_a_veto_rejects_the_loop_and_the_hiring_managers_debrief_offers_no_hire(world, web_page):
+    page = web_page
+    loop = world.scheduled_loop()
+    rounds = list(loop.rounds.select_related("interviewer__user").order_by("order"))
+    world.submit(rounds[0])
+    mine = rounds[1]
+
+    sign_in(page, mine.interviewer.user.username, going_to=f"/rounds/{mine.pk}/scorecard/")
+    rate_everything(page, mine, 1)
+    page.get_by_role("group", name="Overall recommendation").get_by_label("Strong no").check()
+
+    # The reason and the confirmation appear with the veto, and the button says what it will do.
+    reason = page.get_by_label("Why you veto")
+    assert not reason.is_visible()
+    page.get_by_label("I veto this candidate").check()
+    assert reason.is_visible()
+    submit = page.get_by_role("button", name="Submit and veto")
+    assert submit.is_visible()
+
+    # No reason: refused beside the field, nothing saved, what was chosen kept.
+    page.get_by_label(re.compile("I understand that my veto ends this loop")).check()
+    submit.click()
+    page.wait_for_load_state()
+    assert "A veto needs a written reason." in page.locator("#fs-veto_reason").inner_text()
+    assert page.get_by_label("I veto this candidate").is_checked()
+    loop.refresh_from_db()
+    assert loop.status == LoopStatus.IN_PROGRESS
+    shot(page, "scorecard-error")
+
+    page.get_by_label("Why you veto").fill("Claimed others' work as their own.")
+    page.get_by_label(re.compile("I understand that my veto ends this loop")).check()
+    page.get_by_role("button", name="Submit and veto").click()
+
+    page.wait_for_url(re.compile(rf"/rounds/{mine.pk}/#panel$"))
+    assert "Your veto is recorded." in page.get_by_role("status").inner_text()
+    assert "Rejected by veto" in page.locator("h1 + p").inner_text()
+    the_loop = page.get_by_role("region", name="The loop")
+    for later in rounds[2:]:
+        item = the_loop.get_by_role("listitem").filter(has_text=later.label)
+        assert "Cancelled" in item.inner_text()
+    loop.refresh_from_db()
+    assert loop.status == LoopStatus.REJECTED
+    assert set(loop.rounds.filter(order__gt=mine.order).values_list("status", flat=True)) == {RoundStatus.CANCELLED}
+
+    sign_out(page)
+    sign_in(page, world.manager.username, going_to=f"/loops/{loop.pk}/debrief/")
+    banner = page.get_by_role("region", name=re.compile("Vetoed by"))
+    assert "Claimed others' work as their own." in banner.inner_text()
+    assert page.get_by_role("button", name="Record hire").count() == 0
+    assert "no decision can be recorded" in page.get_by_role("region", name="Decision").inner_text()
+    shot(page, "debrief-vetoed")
+    page.set_viewport_size(PHONE)
+    assert_no_sideways_scroll(page)
+    shot(page, "debrief-vetoed")
+
+
+def test_the_pages_fit_a_phone_screen(world, web_page):
+    page = web_page
+    page.set_viewport_size(PHONE)
+    loop = world.awaiting_decision_loop()
+    world.scheduled_loop(start=timezone.now() + dt.timedelta(days=1))
+    world.scheduled_loop(start=timezone.now() - dt.timedelta(days=2))
+    mine = loop.rounds.order_by("order")[1]
+
+    sign_in(page, world.interviewers[0].user.username)
+    assert_no_sideways_scroll(page)
+    shot(page, "home")
+    page.goto(f"/rounds/{mine.pk}/")
+    assert_no_sideways_scroll(page)
+    shot(page, "packet")
+    owed = world.interviewers[0].rounds.filter(status=RoundStatus.SCHEDULED).order_by("starts_at").first()
+    page.goto(f"/rounds/{owed.pk}/scorecard/")
+    assert_no_sideways_scroll(page)
+    shot(page, "scorecard")
+
+    sign_out(page)
+    sign_in(page, world.manager.username)
+    assert page.get_by_role("link", name=re.compile("Open the debrief")).count() == 1
+    page.get_by_role("link", name=re.compile("Open the debrief")).click()
+    assert page.get_by_role("button", name="Record hire").is_visible()
+    assert_no_sideways_scroll(page)
+    shot(page, "debrief")
+    page.set_viewport_size(DESKTOP)
+    shot(page, "debrief")
+
+
+def test_a_scorecard_can_be_filled_with_the_keyboard_alone(world, web_page):
+    page = web_page
+    loop = world.scheduled_loop()
+    mine = loop.rounds.select_related("interviewer__user").order_by("order")[1]
+    sign_in(page, mine.interviewer.user.username, going_to=f"/rounds/{mine.pk}/scorecard/")
+
+    competencies = list(mine.competencies.order_by("name"))
+    page.locator(f'input[name="rating_{competencies[0].pk}"]').first.focus()
+    for index in range(len(competencies)):
+        if index:
+            page.keyboard.press("Tab")  # Tab moves to the next group, onto its first point
+        page.keyboard.press("Space")  # chooses 1
+        page.keyboard.press("ArrowDown")  # the arrow keys move the choice within the group: 2
+        page.keyboard.press("ArrowDown")  # 3
+    for competency in competencies:
+        assert page.locator(f'input[name="rating_{competency.pk}"]:checked').get_attribute("value") == "3"
+
+    page.keyboard.press("Tab")  # the recommendation group
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # strong no -> no -> yes
+    assert page.locator('input[name="recommendation"]:checked').get_attribute("value") == "yes"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_notes"
+    page.keyboard.type("Typed without a mouse.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_veto"
+    page.keyboard.press("Tab")  # veto details are hidden, so the next stop is Save draft
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Save draft"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Submit scorecard"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/rounds/{mine.pk}/#panel$"))
+    assert Round.objects.get(pk=mine.pk).status == RoundStatus.SUBMITTED
