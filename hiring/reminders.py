@@ -426,11 +426,13 @@ def on_round_scheduled(round_: Round) -> None:
     """Plan the invitations and reminders of a newly scheduled round."""
     now = timezone.now()
     interviewer, candidate, recruiter = _parties(round_)
-    rows = [
-        _notice(Kind.INVITATION, round_, interviewer, other=candidate, now=now),
-        _notice(Kind.INVITATION, round_, candidate, other=interviewer, now=now),
-        *_plan_timed(round_, interviewer=interviewer, candidate=candidate, recruiter=recruiter, now=now),
-    ]
+    rows = _plan_timed(round_, interviewer=interviewer, candidate=candidate, recruiter=recruiter, now=now)
+    if round_.starts_at > now:
+        # A round recorded after it began (held off-system) needs no invitation.
+        rows += [
+            _notice(Kind.INVITATION, round_, interviewer, other=candidate, now=now),
+            _notice(Kind.INVITATION, round_, candidate, other=interviewer, now=now),
+        ]
     _write(rows)
 
 
@@ -505,8 +507,9 @@ def on_round_cancelled(round_: Round) -> None:
 
 
 def on_scorecard_submitted(round_: Round) -> None:
-    """Withdraw the feedback nudges of a round (and the escalation)."""
-    _withdraw(Reminder.objects.filter(round=round_, kind__in=[*FEEDBACK_KINDS, Kind.BEFORE_24H, Kind.BEFORE_1H]))
+    """Withdraw the feedback nudges of a round, the escalation, and anything else
+    of its schedule still waiting."""
+    _withdraw(Reminder.objects.filter(round=round_, kind__in=SCHEDULE_KINDS))
 
 
 def on_loop_vetoed(loop: Loop, *, scorecard: Scorecard, cancelled_rounds: list[Round]) -> None:
