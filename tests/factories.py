@@ -5,8 +5,10 @@ the real code can reach."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
@@ -115,9 +117,20 @@ def make_plan(name: str = "Engineering loop", kinds=STANDARD_PLAN) -> LoopPlan:
     return plan
 
 
+def recruiters_group() -> Group:
+    """The group a data migration creates. Transactional tests flush the database between
+    tests, taking the group with it, so it is made again by the migration's own code."""
+    group = Group.objects.filter(name="Recruiters").first()
+    if group is None:
+        migration = importlib.import_module("hiring.migrations.0002_recruiters_group")
+        migration.create_group(django_apps, None)
+        group = Group.objects.get(name="Recruiters")
+    return group
+
+
 def make_recruiter(username: str = "rita", time_zone: str = "America/New_York") -> User:
     user = UserFactory(username=username, first_name="Rita", last_name="Recruiter", is_staff=True)
-    user.groups.add(Group.objects.get(name="Recruiters"))
+    user.groups.add(recruiters_group())
     InterviewerFactory(
         user=user,
         department=DepartmentFactory(name="Talent"),
