@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -303,12 +305,7 @@ class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
 
     @admin.display(description="Loops")
     def pipeline_detail(self, candidate: Candidate) -> str:
-        loops = (
-            selectors.loops_with_pipeline()
-            .filter(candidate=candidate)
-            .prefetch_related("rounds__competencies")
-            .select_related("decision__decided_by")
-        )
+        loops = selectors.loops_with_pipeline().filter(candidate=candidate).select_related("decision__decided_by")
         scorecards = (
             Scorecard.objects.filter(round__loop__candidate=candidate, submitted_at__isnull=False)
             .select_related("round", "author")
@@ -318,11 +315,24 @@ class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
         by_loop: dict[int, list[Scorecard]] = {}
         for card in scorecards:
             by_loop.setdefault(card.round.loop_id, []).append(card)
+        viewer_zone = timezone.get_current_timezone_name()
+
+        def rounds_of(loop: Loop):
+            for r in loop.rounds.all():
+                when = (
+                    format_pair(r.starts_at, viewer_zone=viewer_zone, other_zone=candidate.time_zone)
+                    if r.starts_at
+                    else "—"
+                )
+                r.loop = loop
+                yield r, when, round_badge(r, loop), round_actions(r)
+
         return render_to_string(
             "admin/hiring/candidate_loops.html",
             {
-                "loops": [(loop, loop_pipeline(loop), by_loop.get(loop.pk, [])) for loop in loops],
-                "viewer_zone": timezone.get_current_timezone_name(),
+                "loops": [
+                    (loop, loop_pipeline(loop), by_loop.get(loop.pk, []), list(rounds_of(loop))) for loop in loops
+                ],
                 "candidate": candidate,
             },
         )
@@ -468,7 +478,7 @@ class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [RoundInline]
-    actions = ["withdraw_selected"]
+    actions = ["decide_selected", "withdraw_selected"]
     Media = PipelineMedia
 
     def get_queryset(self, request):
@@ -627,6 +637,14 @@ class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
             obj=loop,
             back=reverse("admin:hiring_loop_change", args=[pk]),
         )
+
+    @admin.action(description="Record a decision for the selected loop")
+    def decide_selected(self, request, queryset):
+        loops = list(queryset[:2])
+        if len(loops) != 1:
+            self.message_user(request, "Select exactly one loop to record its decision.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:hiring_loop_decide", args=[loops[0].pk]))
 
     @admin.action(description="Withdraw the selected loops")
     def withdraw_selected(self, request, queryset):
@@ -915,3 +933,65 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    """Submitted feedback, read-only: scorecards are written by interviewers through the services."""
+
+    list_display = ["round", "candidate", "author", "revision", "recommendation", "veto", "submitted_at", "is_current"]
+    list_filter = ["recommendation", "veto", "is_current"]
+    list_select_related = ["round__loop__candidate", "author"]
+    search_fields = ["round__loop__candidate__full_name", "author__last_name"]
+    show_full_result_count = False
+    readonly_fields = [
+        "round",
+        "revision",
+        "author",
+        "recommendation",
+        "notes",
+        "veto",
+        "veto_reason",
+        "submitted_at",
+        "is_current",
+        "ratings_list",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        # Drafts are the interviewer's own until submitted.
+        return super().get_queryset(request).filter(submitted_at__isnull=False)
+
+    @admin.display(description="Candidate")
+    def candidate(self, card: Scorecard) -> Candidate:
+        return card.round.loop.candidate
+
+    @admin.display(description="Ratings")
+    def ratings_list(self, card: Scorecard) -> str:
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((r.competency.name, r.get_score_display()) for r in card.ratings.all())
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InterviewerInline(admin.StackedInline):
+    model = Interviewer
+    can_delete = False
+    verbose_name_plural = "employee profile (time zone, working hours, panel facts)"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class EmployeeUserAdmin(UserAdmin):
+    inlines = [InterviewerInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_staff"]
