@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 UTC = dt.UTC
@@ -59,3 +60,17 @@ class PersonSerializer(serializers.Serializer):
 
     def get_name(self, user) -> str:
         return person_name(user)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+        "example": "09:00",
+        "description": "A wall-clock time in the person's own zone (not an instant, so no offset).",
+    }
+)
+class WallClockField(serializers.TimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hiring.api.fields import PersonSerializer, UTCDateTimeField, iso, person_name
+from hiring.api.fields import PersonSerializer, UTCDateTimeField, WallClockField, iso, person_name
 from hiring.models import (
     LANGUAGES,
     RATING_MAX,
@@ -59,6 +59,8 @@ class InterviewerSerializer(serializers.ModelSerializer):
     department = DepartmentSerializer()
     level = LevelSerializer()
     languages = serializers.ListField(child=serializers.CharField())
+    work_start = WallClockField()
+    work_end = WallClockField()
 
     class Meta:
         model = Interviewer
