@@ -107,6 +107,10 @@ class ScorecardForm(forms.Form):
                 self.add_error(name, f"Rate {competency.name}.")
         if not data.get("recommendation") and "recommendation" not in self.errors:
             self.add_error("recommendation", "Choose an overall recommendation.")
+        if not data.get("veto") and (data.get("veto_reason") or "").strip():
+            # Only possible without JavaScript (the script does not send a hidden reason): a reason
+            # with no veto is ambiguous, so ask rather than guess either way.
+            self.add_error("veto", "You wrote a veto reason but did not tick the veto. Tick it, or clear the reason.")
         if data.get("veto"):
             if not (data.get("veto_reason") or "").strip() and "veto_reason" not in self.errors:
                 self.add_error("veto_reason", "A veto needs a written reason.")

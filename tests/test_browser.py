@@ -138,8 +138,8 @@ def test_a_veto_rejects_the_loop_and_the_hiring_managers_debrief_offers_no_hire(
 
     # No reason: refused beside the field, nothing saved, what was chosen kept.
     page.get_by_label(re.compile("I understand that my veto ends this loop")).check()
-    submit.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        submit.click()
     assert "A veto needs a written reason." in page.locator("#fs-veto_reason").inner_text()
     assert page.get_by_label("I veto this candidate").is_checked()
     loop.refresh_from_db()

@@ -385,6 +385,26 @@ def test_it_rejects_a_veto_without_the_explicit_confirmation(world, loop):
     assert _snapshot(loop) == before
 
 
+def test_it_asks_about_a_veto_reason_without_a_veto(world, loop):
+    round_ = rounds_of(loop)[1]
+    before = _snapshot(loop)
+    response = signed_in(round_.interviewer.user).post(
+        scorecard_url(round_), scorecard_data(round_, veto_reason="Not sure about this one.")
+    )
+    assert response.status_code == 400
+    assert "You wrote a veto reason but did not tick the veto." in response.content.decode()
+    assert _snapshot(loop) == before
+
+
+def test_it_refuses_null_characters_without_a_server_error(world, loop):
+    round_ = rounds_of(loop)[1]
+    before = _snapshot(loop)
+    response = signed_in(round_.interviewer.user).post(scorecard_url(round_), scorecard_data(round_, notes="a\x00b"))
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+    assert _snapshot(loop) == before
+
+
 def test_it_refuses_to_submit_twice(world, loop):
     round_ = rounds_of(loop)[1]
     client = signed_in(round_.interviewer.user)

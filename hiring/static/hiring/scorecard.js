@@ -12,7 +12,10 @@
   function sync() {
     var on = veto.checked;
     details.hidden = !on;
-    veto.setAttribute("aria-expanded", on ? "true" : "false");
+    // A reason typed and then un-vetoed is not sent: what is hidden is never submitted by surprise.
+    details.querySelectorAll("textarea, input").forEach(function (field) {
+      field.disabled = !on;
+    });
     submit.textContent = on ? submit.dataset.vetoLabel : submit.dataset.label;
     submit.classList.toggle("danger", on);
     submit.classList.toggle("primary", !on);
