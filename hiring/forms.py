@@ -75,6 +75,24 @@ class ScorecardForm(forms.Form):
                 error_messages={"invalid_choice": RATING_ERROR},
             )
 
+    # The error summary names fields briefly; the confirmation's own label is a sentence.
+    SHORT_LABELS = {"confirm_veto": "Veto confirmation", "veto": "Veto", "veto_reason": "Veto reason"}
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field name, short label, message) for each field error, in the order of the page."""
+        order = [self.rating_field(c.pk) for c in self.competencies] + [
+            "recommendation",
+            "notes",
+            "veto",
+            "veto_reason",
+            "confirm_veto",
+        ]
+        return [
+            (name, self.SHORT_LABELS.get(name, self.fields[name].label), " ".join(self.errors[name]))
+            for name in order
+            if name in self.errors
+        ]
+
     @staticmethod
     def rating_field(competency_id: int) -> str:
         return f"rating_{competency_id}"

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hiring import selectors, services
 from hiring.forms import DecisionForm, ScorecardForm, apply_service_error
@@ -39,6 +39,7 @@ def _status_for(form) -> int:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     upcoming, owed = [], []
@@ -80,6 +81,7 @@ def _feedback_state(round_: Round, now: dt.datetime) -> str:
 
 
 @login_required
+@require_safe
 def round_packet(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round_or_404(request, round_id)
     loop = round_.loop
@@ -191,6 +193,7 @@ def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, actio
 
 
 @login_required
+@require_safe
 def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     """One submitted revision, for those rule 5 lets read it; everyone else gets 404."""
     scorecard = selectors.scorecard_for_viewer(request.user, scorecard_id)
@@ -258,6 +261,7 @@ def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> di
 
 
 @login_required
+@require_safe
 def debrief(request: HttpRequest, loop_id: int) -> HttpResponse:
     loop = _debrief_loop_or_404(request, loop_id)
     return render(request, "hiring/debrief.html", _debrief_context(request, loop, DecisionForm()))

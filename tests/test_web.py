@@ -129,6 +129,25 @@ def test_it_shows_an_upcoming_interview_in_my_zone_with_the_candidates_time(worl
     assert str(loop.candidate) in page
 
 
+def test_it_names_the_candidates_day_when_it_differs_from_mine(world):
+    # 20:00 UTC two days ahead: Ivy1 (Los Angeles) has round 3 at 22:00 UTC, mid-afternoon for her,
+    # already the next morning in Singapore.
+    start = (timezone.now() + dt.timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
+    loop = world.scheduled_loop(start=start)
+    round_ = rounds_of(loop)[2]
+    assert round_.interviewer == world.interviewers[1]
+    la = round_.starts_at.astimezone(ZoneInfo("America/Los_Angeles"))
+    singapore = round_.starts_at.astimezone(ZoneInfo("Asia/Singapore"))
+    assert singapore.date() != la.date()
+
+    page = signed_in(world.interviewers[1].user).get("/").content.decode()
+
+    assert (
+        f"{la:%a} {la.day} {la:%b} {la:%H:%M} your time · {singapore:%a} {singapore:%H:%M} "
+        "for the candidate (Asia/Singapore)"
+    ) in page
+
+
 def test_it_lists_the_scorecards_i_owe_with_the_overdue_ones_first(world):
     ivy = world.interviewers[0]
     late = world.scheduled_loop(start=timezone.now() - dt.timedelta(hours=30))
@@ -449,6 +468,17 @@ def test_it_requires_every_rating_and_a_recommendation_to_submit(world, loop):
     assert _snapshot(loop) == before
 
 
+def test_the_error_summary_follows_the_order_of_the_page(world, loop):
+    round_ = rounds_of(loop)[1]
+    data = {"action": "submit", "mode": "submit", "veto": "on"}
+    page = signed_in(round_.interviewer.user).post(scorecard_url(round_), data).content.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    first_competency = round_.competencies.order_by("name").first().name
+    labels = [f">{first_competency}: ", ">Overall recommendation: ", ">Veto reason: ", ">Veto confirmation: "]
+    positions = [summary.index(label) for label in labels]
+    assert positions == sorted(positions)
+
+
 def test_a_draft_is_saved_and_resumed_without_touching_the_loop(world, loop):
     round_ = rounds_of(loop)[1]
     client = signed_in(round_.interviewer.user)
@@ -638,6 +668,12 @@ def test_a_recruiter_can_reject_from_the_debrief(world, loop):
 
 def test_the_decision_endpoint_takes_only_post(world, loop):
     assert signed_in(world.manager).get(reverse("decide", kwargs={"loop_id": loop.pk})).status_code == 405
+
+
+def test_the_reading_pages_refuse_a_post(world, loop):
+    client = signed_in(world.manager)
+    assert client.post(debrief_url(loop), {"outcome": "hire"}).status_code == 405
+    assert client.post("/").status_code == 405
 
 
 # --- query counts ----------------------------------------------------------------------------
