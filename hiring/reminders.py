@@ -678,10 +678,18 @@ def _finish(reminder: Reminder, token: str, *, status: str, error: str = "", mom
 
 
 def _mark_sent(reminder: Reminder, token: str, moment: dt.datetime) -> None:
-    with transaction.atomic():
-        done = _mine(reminder, token).update(status=Status.SENT, sent_at=moment, claimed_until=None, last_error="")
-        if done:
-            _plan_next_nudge(reminder, now=moment)
+    """One UPDATE, committed at once: this is the window in which a crash means a
+    second copy, so it is kept to a single round trip (plus the next nudge's
+    INSERT, in the same transaction, for the feedback kinds)."""
+    sent = _mine(reminder, token)
+    fields = {"status": Status.SENT, "sent_at": moment, "claimed_until": None, "last_error": ""}
+    if reminder.kind in (Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE):
+        with transaction.atomic():
+            done = sent.update(**fields)
+            if done:
+                _plan_next_nudge(reminder, now=moment)
+    else:
+        done = sent.update(**fields)
     if not done:
         log.error("Reminder %s was sent but its claim had been taken over; it may be sent again.", reminder.pk)
 
@@ -802,6 +810,9 @@ def _send_one(reminder: Reminder, token: str, *, connection, moment: dt.datetime
         )
         return
     try:
+        # Opened here, not by send_messages (which would close it again after each
+        # message): one SMTP session serves the whole batch, and is reopened after an error.
+        connection.open()
         connection.send_messages([message])
     except SoftTimeLimitExceeded:
         raise

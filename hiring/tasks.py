@@ -46,10 +46,18 @@ def send_reminders(token: str, ids: list[int]) -> dict:
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "released": result.released}
 
 
+_counters = {}
+
+
 @shared_task(name="hiring.tasks.noop", ignore_result=True)
 def noop(counter: str = "") -> None:
     """Nothing but a count (in Redis): the baseline manage.py bench_reminders compares with."""
     if counter:
+        import os
+
         import redis
 
-        redis.Redis.from_url(settings.REDIS_URL).incr(counter)
+        # One client per worker process (prefork children must not share a socket).
+        if os.getpid() not in _counters:
+            _counters[os.getpid()] = redis.Redis.from_url(settings.REDIS_URL)
+        _counters[os.getpid()].incr(counter)
