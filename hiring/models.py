@@ -222,7 +222,11 @@ class Candidate(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="candidate_email_unique"),
         ]
-        indexes = [models.Index(fields=["full_name"])]
+        # The admin list's order (newest first, then id): without it every page sorts the table.
+        indexes = [
+            models.Index(fields=["full_name"]),  # sorting by name
+            models.Index(fields=["created_at", "id"], name="candidate_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -253,3 +253,16 @@ def test_interviewers_and_managers_have_no_admin_access(client, world):
         client.force_login(user)
         response = client.get(CANDIDATES)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_all(recruiter_client, world,
+                                                                                   monkeypatch):
+    from hiring.admin.pipeline import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    monkeypatch.setattr(CappedCountPaginator, "cap_label", "3")
+    add_candidates_with_loops(world, 5)
+    capped = recruiter_client.get(CANDIDATES).content.decode()
+    assert "3+ candidates (refine with a filter or a search)" in capped
+    exact = recruiter_client.get(f"{CANDIDATES}?q=bulk+1").content.decode()
+    assert "1 candidate" in exact and "3+" not in exact

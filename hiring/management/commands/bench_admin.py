@@ -1,0 +1,167 @@
+"""Benchmark the recruiters' candidate list on a large database.
+
+    DATABASE_URL=postgres://.../hiring_bench manage.py bench_admin --candidates 1000000
+
+Fills an EMPTY database with N candidates, each with a six-round loop in a mix
+of states (bulk inserts: this measures reads, not the rules), then requests the
+admin candidate list as a recruiter, unfiltered, filtered and searched, and
+prints the median time and the query count of each. Refuses a database that
+already has candidates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hiring.models import (
+    Candidate,
+    Department,
+    Interviewer,
+    Loop,
+    LoopPlan,
+    LoopStatus,
+    Position,
+    Round,
+    RoundKind,
+    RoundStatus,
+    SeniorityLevel,
+)
+
+BATCH = 20_000
+KINDS = [
+    RoundKind.SCREEN,
+    RoundKind.TECHNICAL,
+    RoundKind.SYSTEM_DESIGN,
+    RoundKind.CULTURE,
+    RoundKind.HIRING_MANAGER,
+    RoundKind.BAR_RAISER,
+]
+STATUSES = [
+    LoopStatus.DRAFT,
+    LoopStatus.SCHEDULED,
+    LoopStatus.IN_PROGRESS,
+    LoopStatus.AWAITING_DECISION,
+    LoopStatus.HIRED,
+    LoopStatus.REJECTED,
+    LoopStatus.WITHDRAWN,
+]
+
+
+class Command(BaseCommand):
+    help = "Time the admin candidate list on N candidates (fills an empty database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--candidates", type=int, default=100_000)
+        parser.add_argument("--repeat", type=int, default=5)
+
+    def handle(self, *args, candidates: int, repeat: int, **options):
+        if Candidate.objects.exists():
+            raise CommandError("bench_admin fills an empty database; this one has candidates.")
+        started = time.perf_counter()
+        recruiter, position = self.company()
+        self.fill(candidates, position)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE")
+        self.stdout.write(
+            f"filled {candidates:,} candidates, {candidates * 6:,} rounds "
+            f"in {time.perf_counter() - started:.0f} s ({connection.vendor})"
+        )
+        client = Client()
+        client.force_login(recruiter)
+        cases = {
+            "unfiltered": "",
+            "status=awaiting_decision": "?loop_status=awaiting_decision",
+            "vetoed": "?loop_status=vetoed",
+            "feedback overdue": "?feedback=overdue",
+            "position": f"?position={position.pk}",
+            "search 'person 4242'": "?q=person+4242",
+            "search by email": f"?q=c{candidates // 2}%40",
+        }
+        self.stdout.write(f"{'case':28} {'median ms':>10} {'min ms':>8} {'queries':>8}")
+        for name, query in cases.items():
+            times, queries = [], 0
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    began = time.perf_counter()
+                    response = client.get(f"/admin/hiring/candidate/{query}")
+                    times.append((time.perf_counter() - began) * 1000)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: HTTP {response.status_code}")
+                queries = len(captured)
+            self.stdout.write(f"{name:28} {statistics.median(times):10.1f} {min(times):8.1f} {queries:8d}")
+
+    def company(self) -> tuple[User, Position]:
+        engineering = Department.objects.create(name="Engineering")
+        product = Department.objects.create(name="Product")
+        levels = [SeniorityLevel.objects.create(rank=r, name=f"L{r}") for r in (1, 2, 3)]
+        recruiter = User.objects.create_user("bench-recruiter", password=None, is_staff=True)
+        recruiter.groups.add(Group.objects.get(name="Recruiters"))
+        Interviewer.objects.create(user=recruiter, department=product, level=levels[1], time_zone="America/New_York")
+        panel = []
+        for i in range(6):
+            user = User.objects.create_user(f"bench-ivy{i}", password=None, first_name=f"Ivy{i}")
+            panel.append(
+                Interviewer.objects.create(
+                    user=user,
+                    department=engineering if i % 2 else product,
+                    level=levels[i % 3],
+                    time_zone="Europe/Berlin",
+                    is_bar_raiser=i == 5,
+                )
+            )
+        plan = LoopPlan.objects.create(name="Bench plan")
+        position = Position.objects.create(
+            title="Engineer", department=engineering, hiring_manager=panel[0].user, recruiter=recruiter, loop_plan=plan
+        )
+        self.panel = panel
+        return User.objects.get(pk=recruiter.pk), position
+
+    def fill(self, count: int, position: Position) -> None:
+        now = timezone.now()
+        for first in range(0, count, BATCH):
+            size = min(BATCH, count - first)
+            people = Candidate.objects.bulk_create(
+                [
+                    Candidate(full_name=f"Person {i}", email=f"c{i}@example.org", time_zone="Asia/Tokyo")
+                    for i in range(first, first + size)
+                ]
+            )
+            loops = Loop.objects.bulk_create(
+                [
+                    Loop(candidate=c, position=position, status=STATUSES[(first + n) % len(STATUSES)])
+                    for n, c in enumerate(people)
+                ]
+            )
+            rounds = []
+            for n, loop in enumerate(loops):
+                start = now + dt.timedelta(days=((first + n) % 20) - 10, minutes=n % 600)
+                for order, kind in enumerate(KINDS, start=1):
+                    begins = start + dt.timedelta(hours=order)
+                    status = (
+                        RoundStatus.SCHEDULED
+                        if loop.status in (LoopStatus.SCHEDULED, LoopStatus.IN_PROGRESS)
+                        else RoundStatus.PLANNED
+                    )
+                    rounds.append(
+                        Round(
+                            loop=loop,
+                            order=order,
+                            kind=kind,
+                            status=status,
+                            interviewer=self.panel[order - 1] if status != RoundStatus.PLANNED else None,
+                            starts_at=begins if status != RoundStatus.PLANNED else None,
+                            feedback_due_at=begins + dt.timedelta(hours=2) if status != RoundStatus.PLANNED else None,
+                        )
+                    )
+            Round.objects.bulk_create(rounds, batch_size=5000)
+            self.stdout.write(f"  {first + size:,} ...")
