@@ -246,7 +246,7 @@ HIRING_PANEL_MIN_LEVELS = env_int("HIRING_PANEL_MIN_LEVELS", 2, minimum=2)
 
 # --- Reminders (issue 4) ----------------------------------------------------------
 # Every reminder is a database row; Celery beat runs a sweep that claims the due
-# rows and hands them to workers in batches (hiring/reminders.py).
+# rows and hands them to workers in batches (hiring/reminders/).
 
 
 def _hours_window(name: str, default: str) -> tuple[dt.time, dt.time]:

@@ -18,6 +18,7 @@ from kombu.exceptions import OperationalError
 
 from hiring import notifications, reminders, services
 from hiring.models import Event, EventKind, Reminder, ReminderKind, ReminderStatus
+from hiring.reminders import sending
 from hiring.rules import DomainError, NotPermitted
 from tests.test_reminders import LONDON, run_sweep, schedule_one, sent, upcoming
 
@@ -89,17 +90,17 @@ class Crash(BaseException):
 def test_a_worker_killed_between_the_smtp_reply_and_marking_sent_resends_with_the_same_message_id(
     invitations, monkeypatch
 ):
-    """The one window that remains (see hiring/reminders.py): at-least-once, and
+    """The one window that remains (see hiring/reminders/__init__.py): at-least-once, and
     the copy carries the same Message-ID so the receiver can drop it."""
     now = timezone.now()
     first = invitations.order_by("due_at", "pk").first()
-    real_mark_sent = reminders._mark_sent
+    real_mark_sent = sending._mark_sent
 
     def dies_once(reminder, token, moment):
-        monkeypatch.setattr(reminders, "_mark_sent", real_mark_sent)
+        monkeypatch.setattr(sending, "_mark_sent", real_mark_sent)
         raise Crash
 
-    monkeypatch.setattr(reminders, "_mark_sent", dies_once)
+    monkeypatch.setattr(sending, "_mark_sent", dies_once)
     with pytest.raises(Crash):
         run_sweep(now)
     assert len(mail.outbox) == 1

@@ -1,0 +1,98 @@
+"""What is due, when, for whom, in which zone; and the sweep that sends it.
+
+Every reminder is a Reminder row. services.py calls the on_* hooks
+(planning.py) inside its transaction, so a row commits or rolls back with the
+change that caused it: a broker outage can delay a reminder, never lose it.
+hours.py holds the time-zone policy below; sending.py the sweep and the send.
+
+Overdue feedback is chased without scanning anything: when the feedback-due
+notice or a nudge is sent, the next working day's nudge is written in the same
+transaction, keyed by round, schedule and local date, so it is one indexed
+claim when due and can never be written twice.
+
+Time-zone policy (DESIGN.md rules 7 and 8)
+------------------------------------------
+* Instants are UTC; hours are checked in the recipient's IANA zone. A
+  daylight-saving change moves a UTC instant, never the local hour, and every
+  row has exactly one due instant, so nothing is sent twice or skipped when the
+  clocks change.
+* Interviewers and recruiters have working hours (work_start to work_end on
+  work_days). Candidates have none: they get the waking window
+  settings.HIRING_CANDIDATE_HOURS, every day of the week.
+* Urgent, sent at once whatever the hour: the hour-before reminder, and the
+  notices that follow someone's action and change a calendar (invitation,
+  update, cancellation, veto notice). Held overnight, a cancellation could
+  arrive after the interview it cancels.
+* Non-urgent, moved forward to the start of the recipient's next working
+  window (weekends skipped): feedback due, the daily overdue nudges, the
+  escalation to the recruiter.
+* The day-before reminder is anchored to the interview and moving it later
+  would defeat it, so outside the recipient's hours it moves earlier, to the
+  end of their last window before it (Friday 17:30 for a Monday interview).
+  If that moment has already passed, it stays at its nominal time.
+
+Sending
+-------
+sweep() runs from Celery beat every minute. It claims due rows with
+outbox.claim_due (a lease: SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL)
+and hands their ids to send_claimed() in worker tasks, batch by batch. At most
+HIRING_REMINDER_MAX_IN_FLIGHT rows are claimed and unsent at once, so a slow
+SMTP server or a stopped worker cannot make the queue grow without bound.
+send_claimed() sends each message, then marks that one row sent at once, on
+condition that the claim is still its own. A row is sent by at most one
+claim holder, and a claim never outlives its task: the lease is longer than a
+task may run, and a message is started only when the lease has room for the
+SMTP timeout. So two sweeps, a duplicated beat, a redelivered or retried task,
+never send a row twice.
+
+What remains: if the worker dies after the SMTP server accepted a message and
+before the row is marked sent (one UPDATE and its commit: a few milliseconds,
+most of it the database's fsync), or the connection
+drops after the message data went out but before the server's reply, the row
+is sent again when its claim is taken again. Both copies carry the same
+Message-ID, derived from the row's key, so receivers that de-duplicate by
+Message-ID show it once. Exactly-once delivery over SMTP is not possible;
+this is at-least-once, with a window that small and a stable Message-ID.
+"""
+
+from hiring.models import Reminder
+from hiring.reminders.hours import (
+    Hours,
+    candidate_hours,
+    day_before_due,
+    interviewer_hours,
+    last_in_hours_before,
+    next_in_hours,
+    next_nudge_due,
+)
+from hiring.reminders.planning import (
+    on_loop_vetoed,
+    on_round_cancelled,
+    on_round_rescheduled,
+    on_round_scheduled,
+    on_scorecard_submitted,
+    plan_resend,
+)
+from hiring.reminders.sending import SendResult, log, send_claimed, stale_reason, sweep
+
+__all__ = [
+    "Hours",
+    "Reminder",
+    "SendResult",
+    "candidate_hours",
+    "day_before_due",
+    "interviewer_hours",
+    "last_in_hours_before",
+    "log",
+    "next_in_hours",
+    "next_nudge_due",
+    "on_loop_vetoed",
+    "on_round_cancelled",
+    "on_round_rescheduled",
+    "on_round_scheduled",
+    "on_scorecard_submitted",
+    "plan_resend",
+    "send_claimed",
+    "stale_reason",
+    "sweep",
+]
