@@ -39,8 +39,9 @@ def one_of_each_state(world) -> dict[str, Candidate]:
     past = timezone.now() - dt.timedelta(hours=8)
     made = {}
     made["draft"] = world.start_loop(CandidateFactory(full_name="Dora Draft")).candidate
-    made["scheduled"] = world.scheduled_loop(CandidateFactory(full_name="Sam Scheduled"),
-                                             start=timezone.now() + dt.timedelta(days=1)).candidate
+    made["scheduled"] = world.scheduled_loop(
+        CandidateFactory(full_name="Sam Scheduled"), start=timezone.now() + dt.timedelta(days=1)
+    ).candidate
     loop = world.scheduled_loop(CandidateFactory(full_name="Ines Inprogress"), start=past)
     world.submit(loop.rounds.get(order=1))
     made["in_progress"] = loop.candidate
@@ -51,7 +52,9 @@ def one_of_each_state(world) -> dict[str, Candidate]:
     loop = world.scheduled_loop(CandidateFactory(full_name="Vera Vetoed"), start=past)
     world.submit(loop.rounds.get(order=2), veto=True, veto_reason="Dishonest about a past role.")
     made["vetoed"] = loop.candidate
-    loop = world.scheduled_loop(CandidateFactory(full_name="Walt Withdrawn"), start=timezone.now() + dt.timedelta(days=3))
+    loop = world.scheduled_loop(
+        CandidateFactory(full_name="Walt Withdrawn"), start=timezone.now() + dt.timedelta(days=3)
+    )
     services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer")
     made["withdrawn"] = loop.candidate
     return made
@@ -60,8 +63,15 @@ def one_of_each_state(world) -> dict[str, Candidate]:
 def test_the_candidate_list_shows_each_candidates_pipeline_in_every_state(recruiter_client, world):
     one_of_each_state(world)
     page = recruiter_client.get(CANDIDATES).content.decode()
-    for name in ["Dora Draft", "Sam Scheduled", "Ines Inprogress", "Ada Awaiting", "Hugo Hired", "Vera Vetoed",
-                 "Walt Withdrawn"]:
+    for name in [
+        "Dora Draft",
+        "Sam Scheduled",
+        "Ines Inprogress",
+        "Ada Awaiting",
+        "Hugo Hired",
+        "Vera Vetoed",
+        "Walt Withdrawn",
+    ]:
         assert name in page
     for label in ["Draft", "Scheduled", "In progress", "Awaiting decision", "Hired", "Vetoed", "Withdrawn"]:
         assert f">{label}</span>" in page
@@ -116,8 +126,14 @@ def add_candidates_with_loops(world, count: int, *, first: int = 0) -> None:
     panel = [world.manager.interviewer, *world.interviewers]
     Round.objects.bulk_create(
         [
-            Round(loop=loop, order=order, kind=RoundKind.TECHNICAL, interviewer=panel[order - 1],
-                  starts_at=start + dt.timedelta(hours=order), status=RoundStatus.SCHEDULED)
+            Round(
+                loop=loop,
+                order=order,
+                kind=RoundKind.TECHNICAL,
+                interviewer=panel[order - 1],
+                starts_at=start + dt.timedelta(hours=order),
+                status=RoundStatus.SCHEDULED,
+            )
             for loop in loops
             for order in range(1, 7)
         ]
@@ -155,8 +171,13 @@ def test_a_candidate_page_shows_loops_scorecards_and_history(recruiter_client, w
 def test_a_recruiter_adds_a_candidate_through_the_service(recruiter_client, world):
     response = recruiter_client.post(
         reverse("admin:hiring_candidate_add"),
-        {"full_name": "Nia Newcomer", "email": "nia@example.org", "time_zone": "Africa/Nairobi",
-         "preferred_language": "en", "source": "Referral"},
+        {
+            "full_name": "Nia Newcomer",
+            "email": "nia@example.org",
+            "time_zone": "Africa/Nairobi",
+            "preferred_language": "en",
+            "source": "Referral",
+        },
     )
     assert response.status_code == 302
     candidate = Candidate.objects.get(email="nia@example.org")
@@ -175,13 +196,15 @@ def test_a_bad_time_zone_in_the_admin_is_a_form_error(recruiter_client, world):
 
 def test_starting_a_loop_in_the_admin_calls_the_service(recruiter_client, world):
     candidate = CandidateFactory()
-    response = recruiter_client.post(reverse("admin:hiring_loop_add"),
-                                     {"candidate": candidate.pk, "position": world.position.pk})
+    response = recruiter_client.post(
+        reverse("admin:hiring_loop_add"), {"candidate": candidate.pk, "position": world.position.pk}
+    )
     assert response.status_code == 302
     loop = Loop.objects.get(candidate=candidate)
     assert loop.rounds.count() == 6
-    again = recruiter_client.post(reverse("admin:hiring_loop_add"),
-                                  {"candidate": candidate.pk, "position": world.position.pk})
+    again = recruiter_client.post(
+        reverse("admin:hiring_loop_add"), {"candidate": candidate.pk, "position": world.position.pk}
+    )
     assert again.status_code == 200
     assert "already has an open loop" in again.content.decode()
 
@@ -255,8 +278,9 @@ def test_interviewers_and_managers_have_no_admin_access(client, world):
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_all(recruiter_client, world,
-                                                                                   monkeypatch):
+def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_all(
+    recruiter_client, world, monkeypatch
+):
     from hiring.admin.pipeline import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "CAP", 3)

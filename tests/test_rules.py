@@ -65,8 +65,9 @@ def test_a_setting_can_raise_the_floor_and_a_loop_below_it_is_not_started(world)
 
 @override_settings(HIRING_MIN_ROUNDS=3)
 def test_a_setting_cannot_lower_the_floor_below_five(world):
-    plan = make_plan("Four rounds", kinds=[RoundKind.SCREEN, RoundKind.TECHNICAL, RoundKind.CULTURE,
-                                           RoundKind.BAR_RAISER])
+    plan = make_plan(
+        "Four rounds", kinds=[RoundKind.SCREEN, RoundKind.TECHNICAL, RoundKind.CULTURE, RoundKind.BAR_RAISER]
+    )
     world.position.loop_plan = plan
     world.position.save()
     with pytest.raises(DomainError, match="at least 5 rounds; this one has 4"):
@@ -141,8 +142,9 @@ def test_a_panel_spanning_too_few_departments_is_refused_at_the_last_seat(world)
 def test_a_panel_of_one_seniority_level_is_refused(world):
     loop = world.start_loop()
     level = LevelFactory(rank=7, name="Staff")
-    panel = [InterviewerFactory(department=world.product if i % 2 else world.engineering, level=level)
-             for i in range(5)]
+    panel = [
+        InterviewerFactory(department=world.product if i % 2 else world.engineering, level=level) for i in range(5)
+    ]
     raiser = InterviewerFactory(department=world.product, level=level, is_bar_raiser=True)
     rounds = list(loop.rounds.order_by("order"))
     seats = iter(panel)
@@ -151,8 +153,12 @@ def test_a_panel_of_one_seniority_level_is_refused(world):
         services.schedule_round(round=round_, interviewer=interviewer, starts_at=soon(i), by=world.recruiter)
     last = rounds[-1]
     with pytest.raises(DomainError, match=r"spans 1 seniority level\(s\); it needs at least 2"):
-        services.schedule_round(round=last, interviewer=raiser if last.kind == RoundKind.BAR_RAISER else next(seats),
-                                starts_at=soon(8), by=world.recruiter)
+        services.schedule_round(
+            round=last,
+            interviewer=raiser if last.kind == RoundKind.BAR_RAISER else next(seats),
+            starts_at=soon(8),
+            by=world.recruiter,
+        )
 
 
 def test_a_complete_varied_panel_schedules_the_loop(world):
@@ -166,8 +172,12 @@ def test_an_interviewer_cannot_be_double_booked(world):
     ivy = world.interviewers[0]
     services.schedule_round(round=one.rounds.get(order=1), interviewer=ivy, starts_at=soon(), by=world.recruiter)
     with pytest.raises(DomainError, match="already has an interview at that time"):
-        services.schedule_round(round=two.rounds.get(order=1), interviewer=ivy,
-                                starts_at=soon() + dt.timedelta(minutes=30), by=world.recruiter)
+        services.schedule_round(
+            round=two.rounds.get(order=1),
+            interviewer=ivy,
+            starts_at=soon() + dt.timedelta(minutes=30),
+            by=world.recruiter,
+        )
 
 
 # --- rule 3: the bar raiser ----------------------------------------------------------
@@ -237,9 +247,12 @@ def test_a_veto_rejects_the_loop_at_once_and_cancels_the_rounds_not_yet_held(wor
 def test_no_hire_can_be_recorded_on_a_vetoed_loop(world):
     loop = world.awaiting_decision_loop()
     services.amend_scorecard(
-        round=loop.rounds.get(order=2), by=loop.rounds.get(order=2).interviewer.user,
+        round=loop.rounds.get(order=2),
+        by=loop.rounds.get(order=2).interviewer.user,
         ratings={c.pk: 1 for c in loop.rounds.get(order=2).competencies.all()},
-        recommendation=Recommendation.STRONG_NO, veto=True, veto_reason="Hostile to a colleague in the debrief.",
+        recommendation=Recommendation.STRONG_NO,
+        veto=True,
+        veto_reason="Hostile to a colleague in the debrief.",
     )
     for who in (world.manager, world.recruiter):
         with pytest.raises(DomainError, match="vetoed"):
@@ -280,8 +293,11 @@ def test_an_amendment_is_a_new_revision_and_the_old_one_stays(world):
     round_ = loop.rounds.select_related("interviewer__user").get(order=1)
     first = world.submit(round_, recommendation=Recommendation.YES)
     second = services.amend_scorecard(
-        round=round_, by=round_.interviewer.user, ratings={c.pk: 2 for c in round_.competencies.all()},
-        recommendation=Recommendation.NO, notes="On reflection, weaker.",
+        round=round_,
+        by=round_.interviewer.user,
+        ratings={c.pk: 2 for c in round_.competencies.all()},
+        recommendation=Recommendation.NO,
+        notes="On reflection, weaker.",
     )
     first.refresh_from_db()
     assert (first.revision, first.is_current, first.recommendation) == (1, False, Recommendation.YES)
@@ -294,8 +310,9 @@ def test_a_draft_is_kept_and_becomes_the_submission(world):
     loop = world.scheduled_loop()
     round_ = loop.rounds.select_related("interviewer__user").get(order=2)
     competency = round_.competencies.first()
-    services.save_scorecard_draft(round=round_, by=round_.interviewer.user, ratings={competency.pk: 4},
-                                  notes="Half way")
+    services.save_scorecard_draft(
+        round=round_, by=round_.interviewer.user, ratings={competency.pk: 4}, notes="Half way"
+    )
     assert loop.rounds.get(order=2).status == RoundStatus.SCHEDULED  # a draft changes nothing
     card = world.submit(round_)
     assert Scorecard.objects.filter(round=round_).count() == 1
@@ -306,17 +323,21 @@ def test_only_the_rounds_interviewer_writes_its_scorecard(world):
     loop = world.scheduled_loop()
     round_ = loop.rounds.get(order=1)
     with pytest.raises(NotPermitted, match="Only the round's interviewer"):
-        services.submit_scorecard(round=round_, by=world.interviewers[4].user, ratings={},
-                                  recommendation=Recommendation.YES)
+        services.submit_scorecard(
+            round=round_, by=world.interviewers[4].user, ratings={}, recommendation=Recommendation.YES
+        )
 
 
 def test_a_rating_off_the_scale_is_refused_with_its_field(world):
     loop = world.scheduled_loop()
     round_ = loop.rounds.select_related("interviewer__user").get(order=1)
     with pytest.raises(ValidationError) as caught:
-        services.submit_scorecard(round=round_, by=round_.interviewer.user,
-                                  ratings={c.pk: 5 for c in round_.competencies.all()},
-                                  recommendation=Recommendation.YES)
+        services.submit_scorecard(
+            round=round_,
+            by=round_.interviewer.user,
+            ratings={c.pk: 5 for c in round_.competencies.all()},
+            recommendation=Recommendation.YES,
+        )
     assert "ratings run from 1 to 4" in caught.value.message_dict["ratings"][0]
     assert not Scorecard.objects.exists()
 
@@ -343,8 +364,7 @@ def test_a_hire_needs_the_bar_raisers_scorecard(world):
     loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(hours=8))
     for round_ in loop.rounds.exclude(kind=RoundKind.BAR_RAISER):
         world.submit(round_)
-    services.cancel_round(round=loop.rounds.get(kind=RoundKind.BAR_RAISER), by=world.recruiter,
-                          reason="Bar raiser ill")
+    services.cancel_round(round=loop.rounds.get(kind=RoundKind.BAR_RAISER), by=world.recruiter, reason="Bar raiser ill")
     loop.refresh_from_db()
     assert loop.status == LoopStatus.IN_PROGRESS  # five rounds in, but no bar raiser: not ready
     with pytest.raises(DomainError, match="needs the bar raiser's submitted scorecard"):
@@ -417,23 +437,32 @@ def test_withdrawing_cancels_the_rounds_and_records_why(world):
 def test_only_recruiters_schedule_rounds(world):
     loop = world.start_loop()
     with pytest.raises(NotPermitted, match="Only recruiters can schedule rounds"):
-        services.schedule_round(round=loop.rounds.first(), interviewer=world.interviewers[0], starts_at=soon(),
-                                by=world.interviewers[1].user)
+        services.schedule_round(
+            round=loop.rounds.first(),
+            interviewer=world.interviewers[0],
+            starts_at=soon(),
+            by=world.interviewers[1].user,
+        )
 
 
 def test_a_start_without_a_zone_is_refused(world):
     loop = world.start_loop()
     with pytest.raises(ValidationError, match="with its zone"):
-        services.schedule_round(round=loop.rounds.first(), interviewer=world.interviewers[0],
-                                starts_at=dt.datetime(2030, 1, 1, 9, 0), by=world.recruiter)
+        services.schedule_round(
+            round=loop.rounds.first(),
+            interviewer=world.interviewers[0],
+            starts_at=dt.datetime(2030, 1, 1, 9, 0),
+            by=world.recruiter,
+        )
 
 
 def test_a_reschedule_bumps_the_calendar_sequence_and_records_the_old_time(world):
     loop = world.scheduled_loop(start=soon())
     round_ = loop.rounds.get(order=1)
     old = round_.starts_at
-    services.reschedule_round(round=round_, starts_at=old + dt.timedelta(days=1), by=world.recruiter,
-                              reason="Candidate asked")
+    services.reschedule_round(
+        round=round_, starts_at=old + dt.timedelta(days=1), by=world.recruiter, reason="Candidate asked"
+    )
     round_.refresh_from_db()
     assert round_.sequence == 1 and round_.starts_at == old + dt.timedelta(days=1)
     event = Event.objects.get(round=round_, kind=EventKind.ROUND_RESCHEDULED)
@@ -443,8 +472,9 @@ def test_a_reschedule_bumps_the_calendar_sequence_and_records_the_old_time(world
 def test_a_candidate_email_is_unique_whatever_its_case(world):
     services.create_candidate(full_name="Ana", email="ana@example.org", time_zone="Europe/Lisbon", by=world.recruiter)
     with pytest.raises(ValidationError):
-        services.create_candidate(full_name="Ana B", email="ANA@example.org", time_zone="Europe/Lisbon",
-                                  by=world.recruiter)
+        services.create_candidate(
+            full_name="Ana B", email="ANA@example.org", time_zone="Europe/Lisbon", by=world.recruiter
+        )
 
 
 def test_a_bad_time_zone_is_refused_with_its_field(world):
