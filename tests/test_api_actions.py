@@ -288,6 +288,7 @@ def test_malformed_json_is_a_400(world, token_for):
         {"position": "99999999999999999999999"},
         {"status": "nope"},
         {"vetoed": "maybe"},
+        {"updated_since": "0001-01-01T00:00:00+05:00"},  # before year 1 in UTC
     ],
 )
 def test_a_filter_value_that_does_not_parse_is_a_400_naming_it(world, token_for, query):
@@ -325,3 +326,9 @@ def test_lists_page_with_a_cursor_and_never_repeat_a_row(world, token_for):
         seen += [row["id"] for row in page["results"]]
         url = page["next"]
     assert seen == sorted(Loop.objects.values_list("pk", flat=True), reverse=True)
+
+
+def test_a_filter_instant_with_an_offset_postgresql_refuses_in_a_literal_is_read_in_utc(world, token_for):
+    # Found by schemathesis: "-20:23" is valid ISO 8601, beyond PostgreSQL's offsets.
+    response = token_for(world.recruiter).get("/api/v1/decisions/", {"decided_since": "0366-10-12T13:50:48-20:23"})
+    assert response.status_code == 200

@@ -4,9 +4,12 @@ a 400 that names the parameter, never a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 
 from hiring.models import (
     Candidate,
@@ -38,6 +41,24 @@ class IdFilter(filters.NumberFilter):
     field_class = IdField
 
 
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 instant, handed to the database in UTC: an exotic offset such as
+    -20:23 is valid ISO 8601 but beyond what PostgreSQL accepts in a literal."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("That instant is out of range.") from None
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class StrictBooleanField(forms.Field):
     """true/false (or 1/0); anything else is an error rather than silently no filter."""
 
@@ -62,7 +83,7 @@ class BooleanFilter(filters.BooleanFilter):
 
 
 class UpdatedSinceMixin(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = InstantFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after this instant (ISO 8601)."
     )
 
@@ -104,7 +125,7 @@ class LoopFilter(filters.FilterSet):
     department = IdFilter(field_name="position__department_id")
     candidate = IdFilter(field_name="candidate_id")
     vetoed = BooleanFilter(field_name="veto_scorecard", lookup_expr="isnull", exclude=True)
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = InstantFilter(
         method="filter_updated_since",
         label="The loop or one of its rounds changed at or after this instant (ISO 8601).",
     )
@@ -126,8 +147,8 @@ class RoundFilter(UpdatedSinceMixin):
     position = IdFilter(field_name="loop__position_id")
     department = IdFilter(field_name="loop__position__department_id")
     interviewer = IdFilter(field_name="interviewer_id")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = InstantFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Round
@@ -150,7 +171,7 @@ class ScorecardFilter(filters.FilterSet):
     position = IdFilter(field_name="round__loop__position_id")
     is_current = BooleanFilter()
     veto = BooleanFilter()
-    submitted_since = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_since = InstantFilter(field_name="submitted_at", lookup_expr="gte")
 
     class Meta:
         model = Scorecard
@@ -161,7 +182,7 @@ class DecisionFilter(filters.FilterSet):
     outcome = filters.ChoiceFilter(choices=Outcome.choices)
     position = IdFilter(field_name="loop__position_id")
     department = IdFilter(field_name="loop__position__department_id")
-    decided_since = filters.IsoDateTimeFilter(field_name="decided_at", lookup_expr="gte")
+    decided_since = InstantFilter(field_name="decided_at", lookup_expr="gte")
 
     class Meta:
         model = Decision
@@ -174,7 +195,7 @@ class EventFilter(filters.FilterSet):
     candidate = IdFilter(field_name="candidate_id")
     round = IdFilter(field_name="round_id")
     position = IdFilter(field_name="loop__position_id")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="At or after (ISO 8601).")
+    since = InstantFilter(field_name="created_at", lookup_expr="gte", label="At or after (ISO 8601).")
     after_id = IdFilter(field_name="id", lookup_expr="gt", label="Only events with a greater id.")
 
     class Meta:
