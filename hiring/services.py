@@ -754,11 +754,34 @@ def _submit(
     return scorecard
 
 
+def _close_remaining_rounds(loop: Loop, by: User | None, reason: str) -> list[Round]:
+    """When a loop ends, the rounds still ahead are cancelled (and returned).
+
+    A round still marked scheduled whose interview has already begun took place:
+    it is recorded as held, not erased from the record by a cancellation.
+    """
+    now = timezone.now()
+    cancelled = []
+    for round_ in loop.rounds.filter(status__in=NOT_YET_HELD).select_related("interviewer__user"):
+        if round_.status == RoundStatus.SCHEDULED and round_.starts_at <= now:
+            round_.status = RoundStatus.HELD
+            round_.save(update_fields=["status", "updated_at"])
+            record_event(
+                kind=EventKind.ROUND_HELD,
+                actor=None,
+                loop=loop,
+                round=round_,
+                reason="It had begun when the loop closed.",
+            )
+        else:
+            _cancel(loop, round_, by, reason)
+            cancelled.append(round_)
+    return cancelled
+
+
 def _apply_veto(loop: Loop, scorecard: Scorecard, by: User | None) -> None:
     """Rule 4: the loop is rejected at once and the rounds not yet held are cancelled."""
-    cancelled = list(loop.rounds.filter(status__in=NOT_YET_HELD).select_related("interviewer__user"))
-    for round_ in cancelled:
-        _cancel(loop, round_, by, "The loop was vetoed.")
+    cancelled = _close_remaining_rounds(loop, by, "The loop was vetoed.")
     loop.status = LoopStatus.REJECTED
     loop.veto_scorecard = scorecard
     loop.closed_at = timezone.now()
@@ -800,8 +823,7 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
     now = timezone.now()
     decision = Decision.objects.create(loop=loop, outcome=outcome, decided_by=by, reason=reason, decided_at=now)
     if outcome == Outcome.REJECT:
-        for round_ in loop.rounds.filter(status__in=NOT_YET_HELD).select_related("interviewer__user"):
-            _cancel(loop, round_, by, "The candidate was rejected.")
+        _close_remaining_rounds(loop, by, "The candidate was rejected.")
     loop.status = LoopStatus.HIRED if outcome == Outcome.HIRE else LoopStatus.REJECTED
     loop.closed_at = now
     loop.save(update_fields=["status", "closed_at", "updated_at"])
@@ -822,8 +844,7 @@ def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
     reason = _require_reason(reason, "candidate is withdrawn")
     loop = _lock_loop(loop.pk)
     _require_open(loop)
-    for round_ in loop.rounds.filter(status__in=NOT_YET_HELD).select_related("interviewer__user"):
-        _cancel(loop, round_, by, "The candidate was withdrawn.")
+    _close_remaining_rounds(loop, by, "The candidate was withdrawn.")
     previous = loop.status
     loop.status = LoopStatus.WITHDRAWN
     loop.closed_at = timezone.now()

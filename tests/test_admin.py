@@ -164,7 +164,7 @@ def test_a_candidate_page_shows_loops_scorecards_and_history(recruiter_client, w
     vetoed = made["vetoed"]
     page = recruiter_client.get(reverse("admin:hiring_candidate_change", args=[vetoed.pk])).content.decode()
     assert "Dishonest about a past role." in page
-    assert "loop.vetoed" in page and "round.cancelled" in page
+    assert "loop.vetoed" in page and "scorecard.submitted" in page
     assert "Submitted scorecards" in page and "VETO:" in page
 
 

@@ -224,7 +224,8 @@ def test_it_rejects_a_veto_without_reason_and_writes_nothing(world):
 
 
 def test_a_veto_rejects_the_loop_at_once_and_cancels_the_rounds_not_yet_held(world):
-    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(hours=3))
+    # Rounds at -150, -90, -30, +30, +90 and +150 minutes: three have begun, three are ahead.
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=150))
     rounds = list(loop.rounds.order_by("order"))
     world.submit(rounds[0])
     services.mark_round_held(round=rounds[1], by=world.recruiter)  # held, feedback not in yet
@@ -242,6 +243,17 @@ def test_a_veto_rejects_the_loop_at_once_and_cancels_the_rounds_not_yet_held(wor
     assert vetoed.actor == rounds[2].interviewer.user
     assert vetoed.reason == "Plagiarised the take-home."
     assert Event.objects.filter(loop=loop, kind=EventKind.ROUND_CANCELLED).count() == 3
+
+
+def test_a_round_that_had_begun_when_the_loop_closed_is_recorded_as_held_not_cancelled(world):
+    # Rounds at -90, -30, +30 ... minutes; the second began but no one marked it held.
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=90))
+    rounds = list(loop.rounds.order_by("order"))
+    world.submit(rounds[0], veto=True, veto_reason="Lied about a degree.")
+    statuses = list(Round.objects.filter(loop=loop).order_by("order").values_list("status", flat=True))
+    assert statuses[:3] == [RoundStatus.SUBMITTED, RoundStatus.HELD, RoundStatus.CANCELLED]
+    held = Event.objects.get(round=rounds[1], kind=EventKind.ROUND_HELD)
+    assert held.actor is None and "begun when the loop closed" in held.reason
 
 
 def test_no_hire_can_be_recorded_on_a_vetoed_loop(world):

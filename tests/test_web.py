@@ -518,7 +518,9 @@ def test_an_amendment_is_a_new_revision_and_the_first_stays(world, loop):
     ]
 
 
-def test_a_veto_from_the_form_rejects_the_loop_and_cancels_the_rounds_not_held(world, loop):
+def test_a_veto_from_the_form_rejects_the_loop_and_cancels_the_rounds_not_held(world):
+    # Two rounds have begun (90 and 30 minutes ago); four are still ahead.
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=90))
     round_ = rounds_of(loop)[1]
     response = signed_in(round_.interviewer.user).post(
         scorecard_url(round_),
@@ -532,10 +534,10 @@ def test_a_veto_from_the_form_rejects_the_loop_and_cancels_the_rounds_not_held(w
     loop.refresh_from_db()
     assert loop.status == LoopStatus.REJECTED
     assert loop.veto_scorecard.round_id == round_.pk
-    # The first round had begun and is still owed; the veto cancels what was not yet held, which
-    # is every other scheduled round, the first among them (no one marked it held).
+    # The rounds that had begun took place (no one marked them held): they are recorded as held,
+    # not erased; the veto cancels only the rounds still ahead.
     statuses = list(loop.rounds.order_by("order").values_list("status", flat=True))
-    assert statuses == ["cancelled", "submitted", "cancelled", "cancelled", "cancelled", "cancelled"]
+    assert statuses == ["held", "submitted", "cancelled", "cancelled", "cancelled", "cancelled"]
 
 
 def test_the_form_is_not_offered_before_the_interview_starts(world):
