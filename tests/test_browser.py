@@ -119,7 +119,8 @@ def test_an_interviewer_submits_a_scorecard_and_only_then_sees_the_panel(world, 
 
 def test_a_veto_rejects_the_loop_and_the_hiring_managers_debrief_offers_no_hire(world, web_page):
     page = web_page
-    loop = world.scheduled_loop()
+    # Rounds at -90, -30, +30 ... minutes: mine (the second) has begun, the later ones have not.
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=90))
     rounds = list(loop.rounds.select_related("interviewer__user").order_by("order"))
     world.submit(rounds[0])
     mine = rounds[1]
