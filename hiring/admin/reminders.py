@@ -21,8 +21,10 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ("key", "email")
     # Round.__str__ reads only its own columns: one join, not one query per row.
     list_select_related = ("round",)
-    # The table grows to millions of rows: no COUNT(*) of all of it on every page.
+    # The table grows to millions of rows: no COUNT(*) of all of it on every page,
+    # and newest first by primary key, so the unfiltered list never sorts the table.
     show_full_result_count = False
+    ordering = ("-pk",)
     actions = ["resend"]
     fields = (
         "key",

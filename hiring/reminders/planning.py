@@ -330,7 +330,9 @@ def on_round_rescheduled(round_: Round, *, previous_interviewer: Interviewer | N
                     reassigned=True,
                 )
             )
-    for party, other in ((interviewer, candidate), (candidate, interviewer)):
+    # A round moved into the past (recorded after it was held) is announced to nobody.
+    announce = [(interviewer, candidate), (candidate, interviewer)] if round_.starts_at > now else []
+    for party, other in announce:
         known = latest.get(party.tag)
         if (
             party is candidate
