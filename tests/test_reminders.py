@@ -488,3 +488,14 @@ def test_feedback_nudges_stop_once_the_loop_is_closed(world):
     withdrawn = Reminder.objects.get(round=second, kind=Kind.FEEDBACK_DUE)
     assert withdrawn.status == ReminderStatus.WITHDRAWN
     assert "closed" in withdrawn.last_error or "rejected" in withdrawn.last_error
+
+
+def test_a_round_moved_into_the_past_is_announced_to_nobody_but_its_feedback_is_still_chased(world):
+    round_ = schedule_one(world, interviewer=world.manager.interviewer, start=upcoming(LONDON, 3, 11))
+    run_sweep(timezone.now())
+    mail.outbox.clear()
+    held_yesterday = timezone.now() - dt.timedelta(days=1)
+    services.reschedule_round(round=round_, starts_at=held_yesterday, by=world.recruiter, reason="Held earlier.")
+    run_sweep(timezone.now())
+    assert not sent(Kind.UPDATE) and not sent(Kind.INVITATION)
+    assert Reminder.objects.filter(round=round_, kind=Kind.FEEDBACK_DUE, key__contains=":s1:").exists()
