@@ -827,6 +827,7 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
     loop.status = LoopStatus.HIRED if outcome == Outcome.HIRE else LoopStatus.REJECTED
     loop.closed_at = now
     loop.save(update_fields=["status", "closed_at", "updated_at"])
+    reminders.on_loop_closed(loop)
     record_event(
         kind=EventKind.LOOP_DECIDED,
         actor=by,
@@ -849,6 +850,7 @@ def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
     loop.status = LoopStatus.WITHDRAWN
     loop.closed_at = timezone.now()
     loop.save(update_fields=["status", "closed_at", "updated_at"])
+    reminders.on_loop_closed(loop)
     record_event(kind=EventKind.CANDIDATE_WITHDRAWN, actor=by, loop=loop, reason=reason, data={"from": previous})
     return loop
 

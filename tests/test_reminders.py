@@ -477,17 +477,22 @@ def test_a_veto_can_be_set_to_tell_the_candidate_of_the_interviews_still_ahead(w
     assert "has been told" in sent(Kind.VETO_NOTICE, "rita@example.com")[0].body
 
 
-def test_feedback_nudges_stop_once_the_loop_is_closed(world):
+@pytest.mark.parametrize("close", ["reject", "withdraw"])
+def test_feedback_nudges_are_withdrawn_when_the_loop_is_closed(world, close):
     loop = world.scheduled_loop()
     second = loop.rounds.get(order=2)
     services.mark_round_held(round=second, by=world.recruiter)
-    services.decide(loop=loop, outcome="reject", by=world.recruiter, reason="Hired someone else.")
-    run_sweep(timezone.now() + dt.timedelta(days=4))
-    assert not sent(Kind.FEEDBACK_OVERDUE, second.interviewer.user.email)
-    assert not sent(Kind.ESCALATION)
+    if close == "reject":
+        services.decide(loop=loop, outcome="reject", by=world.recruiter, reason="Hired someone else.")
+    else:
+        services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer.")
+    # Withdrawn with the change itself, in its transaction, not later by the sweep.
     withdrawn = Reminder.objects.get(round=second, kind=Kind.FEEDBACK_DUE)
     assert withdrawn.status == ReminderStatus.WITHDRAWN
-    assert "closed" in withdrawn.last_error or "rejected" in withdrawn.last_error
+    run_sweep(timezone.now() + dt.timedelta(days=4))
+    assert not sent(Kind.FEEDBACK_DUE, second.interviewer.user.email)
+    assert not sent(Kind.FEEDBACK_OVERDUE, second.interviewer.user.email)
+    assert not sent(Kind.ESCALATION)
 
 
 def test_a_round_moved_into_the_past_is_announced_to_nobody_but_its_feedback_is_still_chased(world):

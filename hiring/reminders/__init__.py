@@ -66,6 +66,7 @@ from hiring.reminders.hours import (
     next_nudge_due,
 )
 from hiring.reminders.planning import (
+    on_loop_closed,
     on_loop_vetoed,
     on_round_cancelled,
     on_round_rescheduled,
@@ -86,6 +87,7 @@ __all__ = [
     "log",
     "next_in_hours",
     "next_nudge_due",
+    "on_loop_closed",
     "on_loop_vetoed",
     "on_round_cancelled",
     "on_round_rescheduled",

@@ -377,6 +377,11 @@ def on_scorecard_submitted(round_: Round) -> None:
     _withdraw(Reminder.objects.filter(round=round_, kind__in=SCHEDULE_KINDS))
 
 
+def on_loop_closed(loop: Loop) -> None:
+    """A decided or withdrawn loop takes no more feedback: stop chasing it."""
+    _withdraw(Reminder.objects.filter(round__loop=loop, kind__in=FEEDBACK_KINDS))
+
+
 def on_loop_vetoed(loop: Loop, *, scorecard: Scorecard, cancelled_rounds: list[Round]) -> None:
     """Tell the cancelled rounds' interviewers and the recruiter (DESIGN.md rule 4).
 
