@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from hiring import services
+from hiring.admin.pipeline import apply_errors
 from hiring.models import (
     ApiToken,
     DeliveryStatus,
@@ -38,16 +39,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _apply_errors(form: forms.Form, exc: Exception) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))
 
 
 class CreateWithSecretMixin:
@@ -70,6 +61,8 @@ class CreateWithSecretMixin:
             "title": f"Add {self.model._meta.verbose_name}",
             "intro": self.intro,
             "back": reverse(f"admin:hiring_{self.model._meta.model_name}_changelist"),
+            "back_label": str(self.model._meta.verbose_name_plural).capitalize(),
+            "submit_label": "Create",
             "form": form,
             "media": self.media + form.media,
         }
@@ -77,7 +70,7 @@ class CreateWithSecretMixin:
             try:
                 obj, secret, about = self.create(request, form.cleaned_data)
             except (DomainError, ValidationError) as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 self.log_addition(request, obj, [{"added": {}}])
                 context.update(secret=secret, secret_intro=about, title=f"{obj} created")
