@@ -205,7 +205,7 @@ SPECTACULAR_SETTINGS = {
         "Authenticate with `Authorization: Bearer <token>` (tokens are made in the admin). "
         "Every time is UTC, ISO 8601. Lists are cursor-paginated: follow `next`. "
         "Webhooks: each event is POSTed as JSON, signed with HMAC-SHA256 "
-        "(`X-Hiring-Signature: v1=<hex of HMAC(secret, timestamp + \".\" + body)>`, "
+        '(`X-Hiring-Signature: v1=<hex of HMAC(secret, timestamp + "." + body)>`, '
         "`X-Hiring-Timestamp`), and carries its id in `X-Hiring-Event-Id` for de-duplication."
     ),
     "VERSION": "1.0.0",
