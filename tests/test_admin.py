@@ -216,7 +216,12 @@ def test_scheduling_a_bar_raiser_from_the_hiring_department_shows_the_rule_not_a
     local = timezone.localtime(timezone.now() + dt.timedelta(days=2), world.recruiter.interviewer.zone)
     response = recruiter_client.post(
         reverse("admin:hiring_round_schedule", args=[bar_round.pk]),
-        {"interviewer": insider.pk, "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": "10:00:00"},
+        {
+            "interviewer": insider.pk,
+            "starts_at_0": local.strftime("%Y-%m-%d"),
+            "starts_at_1": "10:00:00",
+            "outside_hours_ok": "on",
+        },
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -232,12 +237,50 @@ def test_a_time_entered_in_the_admin_is_read_in_the_recruiters_zone(recruiter_cl
     day = (timezone.now() + dt.timedelta(days=3)).astimezone(world.recruiter.interviewer.zone).date()
     response = recruiter_client.post(
         reverse("admin:hiring_round_schedule", args=[first.pk]),
-        {"interviewer": world.interviewers[0].pk, "starts_at_0": day.isoformat(), "starts_at_1": "09:00:00"},
+        {
+            "interviewer": world.interviewers[0].pk,
+            "starts_at_0": day.isoformat(),
+            "starts_at_1": "09:00:00",
+            "outside_hours_ok": "on",
+        },
     )
     assert response.status_code == 302
     first.refresh_from_db()
     local = first.starts_at.astimezone(world.recruiter.interviewer.zone)  # America/New_York
     assert (local.hour, local.minute) == (9, 0)
+
+
+def next_weekday(zone, hour: int) -> dt.datetime:
+    """The next Tuesday at `hour` in `zone`, as an aware local time."""
+    local = timezone.localtime(timezone.now(), zone) + dt.timedelta(days=1)
+    while local.isoweekday() != 2:
+        local += dt.timedelta(days=1)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def test_the_admin_warns_before_scheduling_outside_someones_hours(recruiter_client, world):
+    loop = world.start_loop()  # the candidate is in Singapore
+    first = loop.rounds.get(order=1)
+    ivy = world.interviewers[2]  # Tokyo, works 09:00-17:30
+    url = reverse("admin:hiring_round_schedule", args=[first.pk])
+    # 03:00 in Tokyo is 02:00 in Singapore: asleep, both of them.
+    night = next_weekday(ivy.zone, 3).astimezone(world.recruiter.interviewer.zone)
+    data = {"interviewer": ivy.pk, "starts_at_0": night.date().isoformat(), "starts_at_1": night.strftime("%H:%M:%S")}
+    warned = recruiter_client.post(url, data)
+    assert warned.status_code == 200
+    page = warned.content.decode()
+    assert "03:00 JST for Ivy2 Interviewer, outside their working hours (09:00–17:30, Asia/Tokyo)" in page
+    assert "02:00 +08 for the candidate (Asia/Singapore), outside their waking hours" in page
+    first.refresh_from_db()
+    assert first.status == RoundStatus.PLANNED
+    # 11:00 in Tokyo is 10:00 in Singapore: no warning.
+    morning = next_weekday(ivy.zone, 11).astimezone(world.recruiter.interviewer.zone)
+    fine = recruiter_client.post(
+        url, {**data, "starts_at_0": morning.date().isoformat(), "starts_at_1": morning.strftime("%H:%M:%S")}
+    )
+    assert fine.status_code == 302
+    first.refresh_from_db()
+    assert first.status == RoundStatus.SCHEDULED
 
 
 def test_the_decision_form_refuses_a_hire_the_rules_forbid(recruiter_client, world):

@@ -8,6 +8,8 @@ rule the service refuses comes back as an error on that form.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -45,8 +47,9 @@ from hiring.models import (
     Scorecard,
     SeniorityLevel,
 )
+from hiring.reminders.hours import candidate_hours, interviewer_hours, within
 from hiring.rules import DomainError, check_plan, min_rounds
-from hiring.times import format_pair
+from hiring.times import format_local, format_pair
 
 admin.site.site_header = "Hiring Loop"
 admin.site.site_title = "Hiring Loop"
@@ -121,6 +124,11 @@ class ScheduleForm(forms.Form):
     )
     starts_at = forms.SplitDateTimeField(widget=admin.widgets.AdminSplitDateTime, help_text="In your own time zone.")
     reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
+    outside_hours_ok = forms.BooleanField(
+        required=False,
+        label="Schedule anyway",
+        help_text="Tick when someone has agreed to meet outside their working or waking hours.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,6 +222,27 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.CAP
+
+
+def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[str]:
+    """Who would meet outside their hours at this time, in words with their local time.
+
+    A warning for the recruiter, not a rule: people do agree to early or late calls.
+    """
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    candidate = round_.loop.candidate
+    problems = []
+    if not within(starts_at, ends_at, zone=interviewer.time_zone, hours=interviewer_hours(interviewer)):
+        problems.append(
+            f"That is {format_local(starts_at, interviewer.time_zone)} for {interviewer.name}, outside their "
+            f"working hours ({interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M}, {interviewer.time_zone})."
+        )
+    if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
+        problems.append(
+            f"That is {format_local(starts_at, candidate.time_zone)} for the candidate ({candidate.time_zone}), "
+            "outside their waking hours."
+        )
+    return problems
 
 
 # --- filters for the candidate list ---------------------------------------------------
@@ -739,6 +768,12 @@ class RoundAdmin(WorkflowMixin, admin.ModelAdmin):
         rescheduling = round_.status == RoundStatus.SCHEDULED
 
         def perform(data):
+            if not data["outside_hours_ok"]:
+                problems = outside_hours(round_, data["interviewer"], data["starts_at"])
+                if problems:
+                    raise ValidationError(
+                        {"outside_hours_ok": [*problems, "Pick another time, or tick “Schedule anyway”."]}
+                    )
             if rescheduling:
                 services.reschedule_round(
                     round=round_,

@@ -91,3 +91,10 @@ def next_nudge_due(previous_due: dt.datetime, *, zone: str, hours: Hours, now: d
         if due > now:
             return due
         day = due.astimezone(tz).date()
+
+
+def within(starts_at: dt.datetime, ends_at: dt.datetime, *, zone: str, hours: Hours) -> bool:
+    """Whether the whole of [starts_at, ends_at] falls inside one of the person's local windows."""
+    tz = ZoneInfo(zone)
+    window = hours.window(starts_at.astimezone(tz).date(), tz)
+    return window is not None and window[0] <= starts_at and ends_at <= window[1]
