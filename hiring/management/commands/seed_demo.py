@@ -28,6 +28,7 @@ from hiring.models import (
     RoundKind,
     SeniorityLevel,
 )
+from hiring.reminders.hours import candidate_hours, interviewer_hours, within
 from hiring.rules import DomainError
 
 DEMO_PASSWORD = "hiring-demo"  # noqa: S105 - printed in the README; demo only
@@ -291,15 +292,40 @@ class Command(BaseCommand):
 
     def schedule(self, loop: Loop, round_: Round, starts_at: dt.datetime, by: User) -> None:
         """Schedule with the first person the rules accept (free at that time, not on the
-        panel yet, keeping the panel varied)."""
+        panel yet, keeping the panel varied), at the slot nearest `starts_at` that sits in
+        the interviewer's working hours and the candidate's waking hours, as a recruiter would."""
         last_error = None
         for interviewer in self.choices_for(loop, round_):
+            slot = self.slot_near(starts_at, round_, interviewer, loop.candidate)
+            if slot is None:
+                continue
             try:
-                services.schedule_round(round=round_, interviewer=interviewer, starts_at=starts_at, by=by)
+                services.schedule_round(round=round_, interviewer=interviewer, starts_at=slot, by=by)
                 return
             except DomainError as exc:
                 last_error = exc
         raise CommandError(f"No interviewer fits round {round_} of {loop}: {last_error}")
+
+    def slot_near(
+        self, wanted: dt.datetime, round_: Round, interviewer: Interviewer, candidate: Candidate
+    ) -> dt.datetime | None:
+        """The half-hour slot nearest `wanted` (within two days) inside both people's hours,
+        staying in the past for a past interview and in the future for a future one."""
+        past = wanted <= self.now
+        duration = dt.timedelta(minutes=round_.duration_minutes)
+        mine, theirs = interviewer_hours(interviewer), candidate_hours()
+        for step in range(0, 96):
+            for sign in (1, -1) if step else (1,):
+                slot = wanted + sign * step * dt.timedelta(minutes=30)
+                if past and not (self.now - dt.timedelta(days=6, hours=20) < slot and slot + duration < self.now):
+                    continue
+                if not past and slot <= self.now + dt.timedelta(hours=1):
+                    continue
+                if within(slot, slot + duration, zone=interviewer.time_zone, hours=mine) and within(
+                    slot, slot + duration, zone=candidate.time_zone, hours=theirs
+                ):
+                    return slot
+        return None
 
     def drive(self, candidate: Candidate, position: Position, state: str, index: int) -> None:
         recruiter = self.recruiter_for(position)
