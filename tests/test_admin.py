@@ -324,7 +324,7 @@ def test_interviewers_and_managers_have_no_admin_access(client, world):
 def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_all(
     recruiter_client, world, monkeypatch
 ):
-    from hiring.admin.pipeline import CappedCountPaginator
+    from hiring.admin.workflow import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
     monkeypatch.setattr(CappedCountPaginator, "cap_label", "3")

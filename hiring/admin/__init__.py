@@ -1,7 +1,12 @@
-"""The recruiters' admin. One module per area; importing them registers the models."""
+"""The recruiters' admin. One module per area; importing them registers the models.
+
+workflow.py holds what they share; pipeline.py the candidates, loops and rounds;
+reference.py departments, people, plans, positions and the read-only record.
+"""
 
 from hiring.admin import (
     integrations,  # noqa: F401
     pipeline,  # noqa: F401
+    reference,  # noqa: F401
     reminders,  # noqa: F401
 )

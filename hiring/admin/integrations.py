@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from hiring import services
-from hiring.admin.pipeline import apply_errors
+from hiring.admin.workflow import apply_errors
 from hiring.models import (
     ApiToken,
     DeliveryStatus,

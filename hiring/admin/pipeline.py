@@ -8,242 +8,49 @@ rule the service refuses comes back as an error on that form.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from hiring import selectors, services
+from hiring.admin.workflow import (
+    AddRoundForm,
+    CappedCountPaginator,
+    DecisionForm,
+    PipelineMedia,
+    ReasonForm,
+    ScheduleForm,
+    StartLoopForm,
+    WorkflowMixin,
+    loop_pipeline,
+    outside_hours,
+    round_actions,
+    round_badge,
+    withdraw_action,
+)
 from hiring.models import (
     OPEN_LOOP_STATUSES,
     Candidate,
-    Competency,
     Decision,
     Department,
     Event,
-    Interviewer,
     Loop,
-    LoopPlan,
     LoopStatus,
-    Outcome,
     Position,
     Round,
-    RoundKind,
     RoundStatus,
-    RoundTemplate,
     Scorecard,
-    SeniorityLevel,
 )
-from hiring.reminders.hours import candidate_hours, interviewer_hours, within
-from hiring.rules import DomainError, check_plan, min_rounds
-from hiring.times import format_local, format_pair
-
-admin.site.site_header = "Hiring Loop"
-admin.site.site_title = "Hiring Loop"
-admin.site.index_title = "Recruiting"
-
-KIND_SHORT = {
-    RoundKind.SCREEN: "SCR",
-    RoundKind.TECHNICAL: "TEC",
-    RoundKind.SYSTEM_DESIGN: "SYS",
-    RoundKind.CULTURE: "CUL",
-    RoundKind.HIRING_MANAGER: "HM",
-    RoundKind.BAR_RAISER: "BR",
-    RoundKind.OTHER: "OTH",
-}
-
-
-class PipelineMedia:
-    css = {"all": ["hiring_admin/pipeline.css"]}
-
-
-# --- rendering the pipeline ------------------------------------------------------
-
-
-def round_badge(round_: Round, loop: Loop) -> str:
-    vetoed = loop.veto_scorecard_id is not None and loop.veto_scorecard.round_id == round_.pk
-    state = "veto" if vetoed else round_.status
-    label = "VETO" if vetoed else round_.get_status_display()
-    who = round_.interviewer.name if round_.interviewer_id else "no interviewer yet"
-    title = f"{round_.order}. {round_.label} · {who} · {label}"
-    return format_html(
-        '<span class="hl-badge hl-{}" title="{}"><b>{}</b> {}<span class="hl-state">{}</span></span>',
-        state,
-        title,
-        KIND_SHORT.get(round_.kind, "?"),
-        who.split(" ")[0] if round_.interviewer_id else "—",
-        label,
-    )
-
-
-def loop_pipeline(loop: Loop) -> str:
-    badges = format_html_join("", "{}", ((round_badge(r, loop),) for r in loop.rounds.all()))
-    status = "vetoed" if loop.is_vetoed else loop.status
-    status_label = "Vetoed" if loop.is_vetoed else loop.get_status_display()
-    return format_html(
-        '<div class="hl-loop"><span class="hl-status hl-status-{}">{}</span> '
-        '<a href="{}">{}</a><div class="hl-rounds">{}</div></div>',
-        status,
-        status_label,
-        reverse("admin:hiring_loop_change", args=[loop.pk]),
-        loop.position.title,
-        badges,
-    )
-
-
-# --- workflow forms ------------------------------------------------------------------
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Goes on record.")
-
-
-class StartLoopForm(forms.Form):
-    candidate = forms.ModelChoiceField(
-        queryset=Candidate.objects.all(), widget=forms.NumberInput, help_text="Candidate id (see the candidate list)."
-    )
-    position = forms.ModelChoiceField(queryset=Position.objects.filter(is_open=True).select_related("department"))
-
-
-class ScheduleForm(forms.Form):
-    interviewer = forms.ModelChoiceField(
-        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
-    )
-    starts_at = forms.SplitDateTimeField(widget=admin.widgets.AdminSplitDateTime, help_text="In your own time zone.")
-    reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
-    outside_hours_ok = forms.BooleanField(
-        required=False,
-        label="Schedule anyway",
-        help_text="Tick when someone has agreed to meet outside their working or waking hours.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["interviewer"].label_from_instance = lambda i: (
-            f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
-        )
-
-
-class AddRoundForm(forms.Form):
-    kind = forms.ChoiceField(choices=RoundKind.choices)
-    title = forms.CharField(required=False)
-    duration_minutes = forms.IntegerField(min_value=15, max_value=480, initial=60)
-    competencies = forms.ModelMultipleChoiceField(queryset=Competency.objects.all(), required=False)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required for a reject."
-    )
-
-
-def apply_errors(form: forms.Form, exc: Exception) -> None:
-    """Show a service's refusal on the form: field errors beside fields, the rest on top."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))
-
-
-class WorkflowMixin:
-    """A form page in the admin whose valid POST calls one service function."""
-
-    def workflow_view(
-        self,
-        request: HttpRequest,
-        *,
-        title: str,
-        form_class,
-        perform,
-        obj=None,
-        initial=None,
-        back: str,
-        intro: str = "",
-    ) -> HttpResponse:
-        form = form_class(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            try:
-                message = perform(form.cleaned_data)
-            except (DomainError, ValidationError) as exc:
-                apply_errors(form, exc)
-            else:
-                self.message_user(request, message, messages.SUCCESS)
-                return HttpResponseRedirect(back)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "form": form,
-            "object": obj,
-            "opts": self.model._meta,
-            "back": back,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/hiring/workflow_form.html", context)
-
-
-# --- counting ------------------------------------------------------------------------
-
-
-class CappedCountPaginator(Paginator):
-    """Counts matches only up to CAP.
-
-    On a million candidates, counting every match of a broad filter costs more
-    than rendering the page; past ten thousand the exact figure helps no one,
-    and the recruiter narrows with a filter or a search instead.
-    """
-
-    CAP = 10_000
-    cap_label = f"{CAP:,}"
-
-    @cached_property
-    def count(self) -> int:
-        # COUNT(*) over a LIMITed subquery: the cost is bounded by CAP, not by the table.
-        return self.object_list[: self.CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.CAP
-
-
-def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[str]:
-    """Who would meet outside their hours at this time, in words with their local time.
-
-    A warning for the recruiter, not a rule: people do agree to early or late calls.
-    """
-    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
-    candidate = round_.loop.candidate
-    problems = []
-    if not within(starts_at, ends_at, zone=interviewer.time_zone, hours=interviewer_hours(interviewer)):
-        problems.append(
-            f"That is {format_local(starts_at, interviewer.time_zone)} for {interviewer.name}, outside their "
-            f"working hours ({interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M}, {interviewer.time_zone})."
-        )
-    if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
-        problems.append(
-            f"That is {format_local(starts_at, candidate.time_zone)} for the candidate ({candidate.time_zone}), "
-            "outside their waking hours."
-        )
-    return problems
-
+from hiring.rules import DomainError
+from hiring.times import format_pair
 
 # --- filters for the candidate list ---------------------------------------------------
 
@@ -427,35 +234,7 @@ class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
     @admin.action(description="Withdraw the selected candidates (all their open loops)")
     def withdraw_selected(self, request, queryset):
         loops = Loop.objects.filter(candidate__in=queryset, status__in=OPEN_LOOP_STATUSES)
-        return _withdraw_action(self, request, queryset, loops)
-
-
-def _withdraw_action(model_admin, request, queryset, loops):
-    """An admin action with a confirmation page that asks for the reason."""
-    form = ReasonForm(request.POST if "reason" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        done, refused = 0, []
-        for loop in loops.select_related("candidate"):
-            try:
-                services.withdraw(loop=loop, by=request.user, reason=form.cleaned_data["reason"])
-                done += 1
-            except DomainError as exc:
-                refused.append(f"{loop}: {exc.message}")
-        model_admin.message_user(request, f"Withdrew {done} loop(s).", messages.SUCCESS)
-        for line in refused:
-            model_admin.message_user(request, line, messages.ERROR)
-        return None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Withdraw candidates",
-        "form": form,
-        "loops": loops.select_related("candidate", "position"),
-        "queryset": queryset,
-        "action": request.POST.get("action"),
-        "opts": model_admin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/hiring/withdraw_confirm.html", context)
+        return withdraw_action(self, request, queryset, loops)
 
 
 # --- loops and rounds ----------------------------------------------------------------------
@@ -496,23 +275,6 @@ class RoundInline(admin.TabularInline):
     @admin.display(description="")
     def actions(self, round_: Round) -> str:
         return round_actions(round_)
-
-
-def round_actions(round_: Round) -> str:
-    links = []
-    if round_.status == RoundStatus.PLANNED:
-        links.append(("schedule", "Schedule"))
-    if round_.status == RoundStatus.SCHEDULED:
-        links += [("schedule", "Reschedule"), ("held", "Mark held"), ("no-show", "No-show")]
-    if round_.status in (RoundStatus.PLANNED, RoundStatus.SCHEDULED):
-        links.append(("cancel", "Cancel"))
-    if not round_.loop.is_open:
-        return ""
-    return format_html_join(
-        " · ",
-        '<a href="{}">{}</a>',
-        ((reverse(f"admin:hiring_round_{name}", args=[round_.pk]), label) for name, label in links),
-    )
 
 
 @admin.register(Loop)
@@ -704,7 +466,7 @@ class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
 
     @admin.action(description="Withdraw the selected loops")
     def withdraw_selected(self, request, queryset):
-        return _withdraw_action(self, request, queryset, queryset.filter(status__in=OPEN_LOOP_STATUSES))
+        return withdraw_action(self, request, queryset, queryset.filter(status__in=OPEN_LOOP_STATUSES))
 
 
 @admin.register(Round)
@@ -881,179 +643,3 @@ class RoundAdmin(WorkflowMixin, admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/hiring/withdraw_confirm.html", context)
-
-
-# --- reference data: departments, people, competencies, plans, positions ------------------
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    search_fields = ["name"]
-
-
-@admin.register(SeniorityLevel)
-class SeniorityLevelAdmin(admin.ModelAdmin):
-    list_display = ["name", "rank"]
-
-
-@admin.register(Interviewer)
-class InterviewerAdmin(admin.ModelAdmin):
-    list_display = ["name", "department", "level", "time_zone", "working_hours", "is_bar_raiser"]
-    list_filter = ["department", "level", "is_bar_raiser"]
-    list_select_related = ["user", "department", "level"]
-    search_fields = ["user__first_name", "user__last_name", "user__email"]
-    autocomplete_fields = ["user"]
-
-    @admin.display(description="Working hours (their time)")
-    def working_hours(self, interviewer: Interviewer) -> str:
-        return f"{interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M} days {interviewer.work_days}"
-
-
-@admin.register(Competency)
-class CompetencyAdmin(admin.ModelAdmin):
-    search_fields = ["name"]
-
-
-class RoundTemplateFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        kinds = [
-            form.cleaned_data["kind"]
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("kind")
-        ]
-        problems = check_plan(kinds)
-        if problems:
-            raise ValidationError(problems)
-
-
-class RoundTemplateInline(admin.TabularInline):
-    model = RoundTemplate
-    formset = RoundTemplateFormSet
-    extra = 0
-    min_num = 5
-    fields = ["order", "kind", "title", "duration_minutes", "competencies"]
-    filter_horizontal = ["competencies"]
-
-
-@admin.register(LoopPlan)
-class LoopPlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "round_count"]
-    inlines = [RoundTemplateInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_rounds=Count("rounds"))
-
-    @admin.display(description="Rounds", ordering="n_rounds")
-    def round_count(self, plan: LoopPlan) -> int:
-        return plan.n_rounds
-
-
-class PositionForm(forms.ModelForm):
-    class Meta:
-        model = Position
-        fields = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "min_rounds", "is_open"]
-
-    def clean(self):
-        data = super().clean()
-        plan, minimum = data.get("loop_plan"), data.get("min_rounds")
-        if minimum is not None and minimum < min_rounds():
-            self.add_error("min_rounds", f"The company floor is {min_rounds()} rounds; a position may only ask more.")
-        elif plan is not None and minimum is not None:
-            try:
-                services.validate_plan_for_position(plan, minimum)
-            except DomainError as exc:
-                self.add_error("loop_plan", exc.message)
-        return data
-
-
-@admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
-    form = PositionForm
-    list_display = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "is_open"]
-    list_filter = ["is_open", "department"]
-    list_select_related = ["department", "hiring_manager", "recruiter", "loop_plan"]
-    search_fields = ["title"]
-    autocomplete_fields = ["hiring_manager", "recruiter"]
-
-
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """The audit log: read-only, append-only."""
-
-    list_display = ["created_at", "kind", "actor", "candidate", "round", "reason"]
-    list_filter = ["kind"]
-    list_select_related = ["actor", "candidate", "round"]
-    search_fields = ["candidate__full_name", "candidate__email"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
-    """Submitted feedback, read-only: scorecards are written by interviewers through the services."""
-
-    list_display = ["round", "candidate", "author", "revision", "recommendation", "veto", "submitted_at", "is_current"]
-    list_filter = ["recommendation", "veto", "is_current"]
-    list_select_related = ["round__loop__candidate", "author"]
-    search_fields = ["round__loop__candidate__full_name", "author__last_name"]
-    show_full_result_count = False
-    readonly_fields = [
-        "round",
-        "revision",
-        "author",
-        "recommendation",
-        "notes",
-        "veto",
-        "veto_reason",
-        "submitted_at",
-        "is_current",
-        "ratings_list",
-    ]
-    fields = readonly_fields
-
-    def get_queryset(self, request):
-        # Drafts are the interviewer's own until submitted.
-        return super().get_queryset(request).filter(submitted_at__isnull=False)
-
-    @admin.display(description="Candidate")
-    def candidate(self, card: Scorecard) -> Candidate:
-        return card.round.loop.candidate
-
-    @admin.display(description="Ratings")
-    def ratings_list(self, card: Scorecard) -> str:
-        return format_html_join(
-            "", "<div>{}: {}</div>", ((r.competency.name, r.get_score_display()) for r in card.ratings.all())
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class InterviewerInline(admin.StackedInline):
-    model = Interviewer
-    can_delete = False
-    verbose_name_plural = "employee profile (time zone, working hours, panel facts)"
-
-
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class EmployeeUserAdmin(UserAdmin):
-    inlines = [InterviewerInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_staff"]

@@ -1,0 +1,202 @@
+"""Reference data in the admin: departments, people, competencies, loop plans,
+positions; and the read-only record: events and scorecards."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.html import format_html_join
+
+from hiring import services
+from hiring.models import (
+    Candidate,
+    Competency,
+    Department,
+    Event,
+    Interviewer,
+    LoopPlan,
+    Position,
+    RoundTemplate,
+    Scorecard,
+    SeniorityLevel,
+)
+from hiring.rules import DomainError, check_plan, min_rounds
+
+# --- reference data: departments, people, competencies, plans, positions ------------------
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(SeniorityLevel)
+class SeniorityLevelAdmin(admin.ModelAdmin):
+    list_display = ["name", "rank"]
+
+
+@admin.register(Interviewer)
+class InterviewerAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "level", "time_zone", "working_hours", "is_bar_raiser"]
+    list_filter = ["department", "level", "is_bar_raiser"]
+    list_select_related = ["user", "department", "level"]
+    search_fields = ["user__first_name", "user__last_name", "user__email"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(description="Working hours (their time)")
+    def working_hours(self, interviewer: Interviewer) -> str:
+        return f"{interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M} days {interviewer.work_days}"
+
+
+@admin.register(Competency)
+class CompetencyAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class RoundTemplateFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kinds = [
+            form.cleaned_data["kind"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("kind")
+        ]
+        problems = check_plan(kinds)
+        if problems:
+            raise ValidationError(problems)
+
+
+class RoundTemplateInline(admin.TabularInline):
+    model = RoundTemplate
+    formset = RoundTemplateFormSet
+    extra = 0
+    min_num = 5
+    fields = ["order", "kind", "title", "duration_minutes", "competencies"]
+    filter_horizontal = ["competencies"]
+
+
+@admin.register(LoopPlan)
+class LoopPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "round_count"]
+    inlines = [RoundTemplateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_rounds=Count("rounds"))
+
+    @admin.display(description="Rounds", ordering="n_rounds")
+    def round_count(self, plan: LoopPlan) -> int:
+        return plan.n_rounds
+
+
+class PositionForm(forms.ModelForm):
+    class Meta:
+        model = Position
+        fields = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "min_rounds", "is_open"]
+
+    def clean(self):
+        data = super().clean()
+        plan, minimum = data.get("loop_plan"), data.get("min_rounds")
+        if minimum is not None and minimum < min_rounds():
+            self.add_error("min_rounds", f"The company floor is {min_rounds()} rounds; a position may only ask more.")
+        elif plan is not None and minimum is not None:
+            try:
+                services.validate_plan_for_position(plan, minimum)
+            except DomainError as exc:
+                self.add_error("loop_plan", exc.message)
+        return data
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    form = PositionForm
+    list_display = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "is_open"]
+    list_filter = ["is_open", "department"]
+    list_select_related = ["department", "hiring_manager", "recruiter", "loop_plan"]
+    search_fields = ["title"]
+    autocomplete_fields = ["hiring_manager", "recruiter"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit log: read-only, append-only."""
+
+    list_display = ["created_at", "kind", "actor", "candidate", "round", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "candidate", "round"]
+    search_fields = ["candidate__full_name", "candidate__email"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    """Submitted feedback, read-only: scorecards are written by interviewers through the services."""
+
+    list_display = ["round", "candidate", "author", "revision", "recommendation", "veto", "submitted_at", "is_current"]
+    list_filter = ["recommendation", "veto", "is_current"]
+    list_select_related = ["round__loop__candidate", "author"]
+    search_fields = ["round__loop__candidate__full_name", "author__last_name"]
+    show_full_result_count = False
+    readonly_fields = [
+        "round",
+        "revision",
+        "author",
+        "recommendation",
+        "notes",
+        "veto",
+        "veto_reason",
+        "submitted_at",
+        "is_current",
+        "ratings_list",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        # Drafts are the interviewer's own until submitted.
+        return super().get_queryset(request).filter(submitted_at__isnull=False)
+
+    @admin.display(description="Candidate")
+    def candidate(self, card: Scorecard) -> Candidate:
+        return card.round.loop.candidate
+
+    @admin.display(description="Ratings")
+    def ratings_list(self, card: Scorecard) -> str:
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((r.competency.name, r.get_score_display()) for r in card.ratings.all())
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InterviewerInline(admin.StackedInline):
+    model = Interviewer
+    can_delete = False
+    verbose_name_plural = "employee profile (time zone, working hours, panel facts)"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class EmployeeUserAdmin(UserAdmin):
+    inlines = [InterviewerInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_staff"]
