@@ -265,6 +265,10 @@ class Loop(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The earliest feedback_due_at of the rounds that still owe feedback, while the loop is
+    # open; null otherwise. Kept by services so "feedback overdue" is one indexed lookup
+    # over open loops, whatever the history of closed ones.
+    feedback_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -285,6 +289,11 @@ class Loop(models.Model):
             ),
         ]
         indexes = [
+            models.Index(
+                fields=["feedback_due_at"],
+                condition=Q(feedback_due_at__isnull=False),
+                name="loop_feedback_due_idx",
+            ),
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["updated_at"]),
         ]

@@ -64,11 +64,10 @@ def loops_with_pipeline() -> QuerySet[Loop]:
     ).prefetch_related(pipeline_rounds_prefetch())
 
 
-def overdue_rounds(now=None) -> QuerySet[Round]:
-    now = now or timezone.now()
-    return Round.objects.filter(
-        status__in=FEEDBACK_ROUND_STATUSES, feedback_due_at__lt=now, loop__status__in=["scheduled", "in_progress"]
-    )
+def loops_with_overdue_feedback(now=None) -> QuerySet[Loop]:
+    """Open loops with a round whose feedback is past due: one lookup on a partial index
+    (Loop.feedback_due_at is null for closed loops and loops owing nothing)."""
+    return Loop.objects.filter(feedback_due_at__lt=now or timezone.now())
 
 
 def candidates_with_pipeline(queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:

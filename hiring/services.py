@@ -24,12 +24,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from hiring import reminders, selectors, webhooks
 from hiring.models import (
     ACTIVE_ROUND_STATUSES,
+    FEEDBACK_ROUND_STATUSES,
     OPEN_LOOP_STATUSES,
     RATING_MAX,
     RATING_MIN,
@@ -458,6 +459,7 @@ def reschedule_round(
         },
     )
     reminders.on_round_rescheduled(round_, previous_interviewer=previous_interviewer)
+    _refresh_feedback_due(loop)
     return round_
 
 
@@ -531,6 +533,16 @@ def _set_status(loop: Loop, status: str, by: User | None, *, kind: str = EventKi
     record_event(kind=kind, actor=by, loop=loop, data={"from": previous, "to": status})
 
 
+def _refresh_feedback_due(loop: Loop) -> None:
+    """Keep Loop.feedback_due_at: the earliest due feedback of an open loop, else null."""
+    due = None
+    if loop.is_open:
+        due = loop.rounds.filter(status__in=FEEDBACK_ROUND_STATUSES).aggregate(m=Min("feedback_due_at"))["m"]
+    if due != loop.feedback_due_at:
+        loop.feedback_due_at = due
+        loop.save(update_fields=["feedback_due_at", "updated_at"])
+
+
 def _advance(loop: Loop, by: User | None) -> None:
     """Move an open loop along its lifecycle to match its rounds.
 
@@ -540,6 +552,7 @@ def _advance(loop: Loop, by: User | None) -> None:
     round is added after that).
     """
     if not loop.is_open:
+        _refresh_feedback_due(loop)
         return
     rounds = list(loop.rounds.filter(status__in=ACTIVE_ROUND_STATUSES).select_related("interviewer__department"))
     statuses = {r.status for r in rounds}
@@ -554,6 +567,7 @@ def _advance(loop: Loop, by: User | None) -> None:
         _set_status(loop, LoopStatus.AWAITING_DECISION, by)
     elif loop.status == LoopStatus.AWAITING_DECISION and not all_in:
         _set_status(loop, LoopStatus.IN_PROGRESS, by)
+    _refresh_feedback_due(loop)
 
 
 def _loop_rule_problems(loop: Loop, rounds: list[Round]) -> list[str]:
@@ -786,6 +800,7 @@ def _apply_veto(loop: Loop, scorecard: Scorecard, by: User | None) -> None:
     loop.veto_scorecard = scorecard
     loop.closed_at = timezone.now()
     loop.save(update_fields=["status", "veto_scorecard", "closed_at", "updated_at"])
+    _refresh_feedback_due(loop)
     record_event(
         kind=EventKind.LOOP_VETOED,
         actor=by,
@@ -827,6 +842,7 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
     loop.status = LoopStatus.HIRED if outcome == Outcome.HIRE else LoopStatus.REJECTED
     loop.closed_at = now
     loop.save(update_fields=["status", "closed_at", "updated_at"])
+    _refresh_feedback_due(loop)
     reminders.on_loop_closed(loop)
     record_event(
         kind=EventKind.LOOP_DECIDED,
@@ -850,6 +866,7 @@ def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
     loop.status = LoopStatus.WITHDRAWN
     loop.closed_at = timezone.now()
     loop.save(update_fields=["status", "closed_at", "updated_at"])
+    _refresh_feedback_due(loop)
     reminders.on_loop_closed(loop)
     record_event(kind=EventKind.CANDIDATE_WITHDRAWN, actor=by, loop=loop, reason=reason, data={"from": previous})
     return loop

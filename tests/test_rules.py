@@ -493,3 +493,19 @@ def test_a_bad_time_zone_is_refused_with_its_field(world):
     with pytest.raises(ValidationError) as caught:
         services.create_candidate(full_name="Bo", email="bo@example.org", time_zone="Mars/Olympus", by=world.recruiter)
     assert "IANA time zone" in caught.value.message_dict["time_zone"][0]
+
+
+def test_the_loop_keeps_its_earliest_due_feedback_for_the_overdue_filter(world):
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(hours=3))
+    rounds = list(loop.rounds.order_by("order"))
+    loop.refresh_from_db()
+    assert loop.feedback_due_at == rounds[0].feedback_due_at
+    world.submit(rounds[0])
+    loop.refresh_from_db()
+    assert loop.feedback_due_at == rounds[1].feedback_due_at
+    services.reschedule_round(round=rounds[1], starts_at=timezone.now() + dt.timedelta(days=2), by=world.recruiter)
+    loop.refresh_from_db()
+    assert loop.feedback_due_at == rounds[2].feedback_due_at
+    services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer")
+    loop.refresh_from_db()
+    assert loop.feedback_due_at is None  # a closed loop owes nothing, whatever its rounds say

@@ -112,7 +112,7 @@ class FeedbackOverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "overdue":
             return queryset
-        return queryset.filter(Exists(selectors.overdue_rounds().filter(loop__candidate=OuterRef("pk"))))
+        return queryset.filter(Exists(selectors.loops_with_overdue_feedback().filter(candidate=OuterRef("pk"))))
 
 
 # --- candidates ---------------------------------------------------------------------

@@ -136,15 +136,25 @@ class Command(BaseCommand):
                     for i in range(first, first + size)
                 ]
             )
+            starts = [now + dt.timedelta(days=((first + n) % 20) - 10, minutes=n % 600) for n in range(size)]
+            statuses = [STATUSES[(first + n) % len(STATUSES)] for n in range(size)]
             loops = Loop.objects.bulk_create(
                 [
-                    Loop(candidate=c, position=position, status=STATUSES[(first + n) % len(STATUSES)])
+                    Loop(
+                        candidate=c,
+                        position=position,
+                        status=statuses[n],
+                        # As services keep it: the first scheduled round's feedback falls due first.
+                        feedback_due_at=starts[n] + dt.timedelta(hours=3)
+                        if statuses[n] in (LoopStatus.SCHEDULED, LoopStatus.IN_PROGRESS)
+                        else None,
+                    )
                     for n, c in enumerate(people)
                 ]
             )
             rounds = []
             for n, loop in enumerate(loops):
-                start = now + dt.timedelta(days=((first + n) % 20) - 10, minutes=n % 600)
+                start = starts[n]
                 for order, kind in enumerate(KINDS, start=1):
                     begins = start + dt.timedelta(hours=order)
                     status = (
