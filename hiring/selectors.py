@@ -10,7 +10,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hiring.models import (
-    ACTIVE_ROUND_STATUSES,
     FEEDBACK_ROUND_STATUSES,
     OPEN_LOOP_STATUSES,
     Candidate,
@@ -151,10 +150,6 @@ def hire_blockers(loop: Loop) -> list[str]:
     return _hire_blockers(
         loop_status=loop.status, vetoed=loop.is_vetoed, rounds=states, position_min=loop.position.min_rounds
     )
-
-
-def active_rounds(loop: Loop) -> QuerySet[Round]:
-    return loop.rounds.filter(status__in=ACTIVE_ROUND_STATUSES)
 
 
 # --- web ---

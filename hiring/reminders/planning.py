@@ -191,11 +191,14 @@ def _withdraw(queryset) -> int:
     return queryset.filter(status=Status.PENDING).update(status=Status.WITHDRAWN, claimed_until=None)
 
 
-def _notice(kind: str, round_: Round, party: Party, *, other: Party | None, now: dt.datetime, **extra) -> Reminder:
+def _round_row(
+    kind: str, round_: Round, party: Party, *, other: Party | None, due_at: dt.datetime, **extra
+) -> Reminder:
+    """One reminder of a round for one person, keyed by round, schedule, kind and person."""
     return _row(
         kind=kind,
         party=party,
-        due_at=now,
+        due_at=due_at,
         key=_round_key(round_, kind, party),
         round_=round_,
         payload=_payload(round_, party, other=other, **extra),
@@ -210,51 +213,16 @@ def _plan_timed(
     for party, other in ((interviewer, candidate), (candidate, interviewer)):
         due = day_before_due(round_.starts_at, zone=party.time_zone, hours=party.hours, now=now)
         if due is not None:
-            rows.append(
-                _row(
-                    kind=Kind.BEFORE_24H,
-                    party=party,
-                    due_at=due,
-                    key=_round_key(round_, Kind.BEFORE_24H, party),
-                    round_=round_,
-                    payload=_payload(round_, party, other=other),
-                )
-            )
+            rows.append(_round_row(Kind.BEFORE_24H, round_, party, other=other, due_at=due))
     hour_before = round_.starts_at - dt.timedelta(minutes=settings.HIRING_REMINDER_HOUR_BEFORE_MINUTES)
     if hour_before > now:
-        rows.append(
-            _row(
-                kind=Kind.BEFORE_1H,
-                party=interviewer,
-                due_at=hour_before,
-                key=_round_key(round_, Kind.BEFORE_1H, interviewer),
-                round_=round_,
-                payload=_payload(round_, interviewer, other=candidate),
-            )
-        )
-    feedback_due = max(round_.feedback_due_at, now)
-    rows.append(
-        _row(
-            kind=Kind.FEEDBACK_DUE,
-            party=interviewer,
-            due_at=next_in_hours(feedback_due, zone=interviewer.time_zone, hours=interviewer.hours),
-            key=_round_key(round_, Kind.FEEDBACK_DUE, interviewer),
-            round_=round_,
-            payload=_payload(round_, interviewer, other=candidate),
-        )
-    )
+        rows.append(_round_row(Kind.BEFORE_1H, round_, interviewer, other=candidate, due_at=hour_before))
+    feedback_due = next_in_hours(max(round_.feedback_due_at, now), zone=interviewer.time_zone, hours=interviewer.hours)
+    rows.append(_round_row(Kind.FEEDBACK_DUE, round_, interviewer, other=candidate, due_at=feedback_due))
     if recruiter is not None:
         escalate = max(round_.feedback_due_at + dt.timedelta(hours=settings.HIRING_FEEDBACK_ESCALATE_HOURS), now)
-        rows.append(
-            _row(
-                kind=Kind.ESCALATION,
-                party=recruiter,
-                due_at=next_in_hours(escalate, zone=recruiter.time_zone, hours=recruiter.hours),
-                key=_round_key(round_, Kind.ESCALATION, recruiter),
-                round_=round_,
-                payload=_payload(round_, recruiter, other=interviewer),
-            )
-        )
+        escalate = next_in_hours(escalate, zone=recruiter.time_zone, hours=recruiter.hours)
+        rows.append(_round_row(Kind.ESCALATION, round_, recruiter, other=interviewer, due_at=escalate))
     return rows
 
 
@@ -293,8 +261,8 @@ def on_round_scheduled(round_: Round) -> None:
     if round_.starts_at > now:
         # A round recorded after it began (held off-system) needs no invitation.
         rows += [
-            _notice(Kind.INVITATION, round_, interviewer, other=candidate, now=now),
-            _notice(Kind.INVITATION, round_, candidate, other=interviewer, now=now),
+            _round_row(Kind.INVITATION, round_, interviewer, other=candidate, due_at=now),
+            _round_row(Kind.INVITATION, round_, candidate, other=interviewer, due_at=now),
         ]
     _write(rows)
 
@@ -318,12 +286,12 @@ def on_round_rescheduled(round_: Round, *, previous_interviewer: Interviewer | N
         if _has_event(latest, previous):
             before = latest[previous.tag].payload
             rows.append(
-                _notice(
+                _round_row(
                     Kind.CANCELLATION,
                     round_,
                     previous,
                     other=candidate,
-                    now=now,
+                    due_at=now,
                     interviewer=previous.name,
                     interviewer_zone=previous.time_zone,
                     starts_at=before.get("starts_at"),
@@ -342,10 +310,12 @@ def on_round_rescheduled(round_: Round, *, previous_interviewer: Interviewer | N
             continue
         if _has_event(latest, party):
             rows.append(
-                _notice(Kind.UPDATE, round_, party, other=other, now=now, previous_starts_at=known.payload["starts_at"])
+                _round_row(
+                    Kind.UPDATE, round_, party, other=other, due_at=now, previous_starts_at=known.payload["starts_at"]
+                )
             )
         else:
-            rows.append(_notice(Kind.INVITATION, round_, party, other=other, now=now))
+            rows.append(_round_row(Kind.INVITATION, round_, party, other=other, due_at=now))
     rows += _plan_timed(round_, interviewer=interviewer, candidate=candidate, recruiter=recruiter, now=now)
     _write(rows)
 
@@ -365,9 +335,9 @@ def on_round_cancelled(round_: Round) -> None:
     candidate = candidate_party(round_.loop.candidate)
     rows = []
     if _has_event(latest, interviewer):
-        rows.append(_notice(Kind.CANCELLATION, round_, interviewer, other=candidate, now=now))
+        rows.append(_round_row(Kind.CANCELLATION, round_, interviewer, other=candidate, due_at=now))
     if _has_event(latest, candidate) and round_.starts_at > now:
-        rows.append(_notice(Kind.CANCELLATION, round_, candidate, other=interviewer, now=now))
+        rows.append(_round_row(Kind.CANCELLATION, round_, candidate, other=interviewer, due_at=now))
     _write(rows)
 
 
