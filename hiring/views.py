@@ -25,7 +25,7 @@ from hiring.models import RATING_SCALE, Loop, Outcome, Round, RoundStatus, Score
 from hiring.rules import DomainError
 
 RECENT_SUBMISSIONS = dt.timedelta(days=14)
-# Rounds that take feedback (services._check_feedback_open), once the interview has begun.
+# Rounds that take feedback (services.scorecards._check_feedback_open), once the interview has begun.
 FEEDBACK_STATES = {RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED}
 
 

@@ -1,0 +1,89 @@
+"""Every state change of the hiring domain.
+
+The admin, the web pages, the REST API and the Celery tasks all call these
+functions, so a rule holds everywhere or nowhere. Each function is atomic;
+those that change a loop lock its row first (SELECT ... FOR UPDATE on
+PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so two changes to
+one loop, such as a veto and a hire, run one after the other and the second
+sees what the first did.
+
+One module per domain (common, candidates, loops, rounds, scorecards,
+decisions, integrations, reminders); callers import the package and call
+`services.<function>`, so the re-exports below are the public surface.
+
+Invalid input raises django.core.exceptions.ValidationError (a 400 with the
+field); a change the rules forbid raises rules.DomainError (a 409).
+"""
+
+from hiring.services.candidates import create_candidate, update_candidate
+from hiring.services.common import (
+    NOT_YET_HELD,
+    SCHEDULE_FUTURE_LIMIT,
+    SCHEDULE_PAST_LIMIT,
+    User,
+    feedback_allowance,
+    record_event,
+)
+from hiring.services.decisions import decide, withdraw
+from hiring.services.integrations import (
+    API_KEY_PREFIX,
+    API_SCOPES,
+    API_TOKEN_DEFAULT_LIFETIME,
+    API_TOKEN_MAX_LIFETIME,
+    create_api_token,
+    create_webhook_subscription,
+    deactivate_webhook_subscription,
+    hash_api_key,
+    note_api_token_use,
+    retry_webhook_delivery,
+    revoke_api_token,
+)
+from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
+from hiring.services.reminders import resend_reminder
+from hiring.services.rounds import (
+    add_round,
+    cancel_round,
+    mark_no_show,
+    mark_round_held,
+    reschedule_round,
+    schedule_round,
+)
+from hiring.services.scorecards import amend_scorecard, save_scorecard_draft, submit_scorecard
+
+__all__ = [
+    "API_KEY_PREFIX",
+    "API_SCOPES",
+    "API_TOKEN_DEFAULT_LIFETIME",
+    "API_TOKEN_MAX_LIFETIME",
+    "NOT_YET_HELD",
+    "SCHEDULE_FUTURE_LIMIT",
+    "SCHEDULE_PAST_LIMIT",
+    "RoundSpec",
+    "User",
+    "add_round",
+    "amend_scorecard",
+    "cancel_round",
+    "create_api_token",
+    "create_candidate",
+    "create_loop_plan",
+    "create_webhook_subscription",
+    "deactivate_webhook_subscription",
+    "decide",
+    "feedback_allowance",
+    "hash_api_key",
+    "mark_no_show",
+    "mark_round_held",
+    "note_api_token_use",
+    "record_event",
+    "reschedule_round",
+    "resend_reminder",
+    "retry_webhook_delivery",
+    "revoke_api_token",
+    "save_scorecard_draft",
+    "schedule_round",
+    "start_loop",
+    "submit_scorecard",
+    "update_candidate",
+    "validate_plan_for_position",
+    "withdraw",
+]

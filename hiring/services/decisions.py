@@ -1,0 +1,82 @@
+"""Decisions: the hire or reject (rule 6), and withdrawing a candidate."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hiring import reminders, selectors
+from hiring.models import (
+    Decision,
+    EventKind,
+    Loop,
+    LoopStatus,
+    Outcome,
+)
+from hiring.rules import (
+    DomainError,
+    NotPermitted,
+)
+from hiring.services.common import User, _require_perm, _require_reason, record_event
+from hiring.services.loops import _lock_loop, _refresh_feedback_due, _require_open
+from hiring.services.rounds import _close_remaining_rounds
+
+# --- decisions ----------------------------------------------------------------
+
+
+def _may_decide(user: User | None, loop: Loop) -> bool:
+    return user is None or user.pk == loop.position.hiring_manager_id or user.has_perm("hiring.add_decision")
+
+
+@transaction.atomic
+def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> Decision:
+    """Record the hire or reject. The loop row is locked first, so a veto that
+    commits before this runs is seen here and the hire is refused."""
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "The outcome is hire or reject."})
+    loop = _lock_loop(loop.pk)
+    if not _may_decide(by, loop):
+        raise NotPermitted("Only the hiring manager or a recruiter can record a decision.")
+    _require_open(loop)
+    if outcome == Outcome.REJECT:
+        reason = _require_reason(reason, "candidate is rejected")
+    else:
+        problems = selectors.hire_blockers(loop)
+        if problems:
+            raise DomainError("A hire cannot be recorded yet: " + " ".join(problems))
+    now = timezone.now()
+    decision = Decision.objects.create(loop=loop, outcome=outcome, decided_by=by, reason=reason, decided_at=now)
+    if outcome == Outcome.REJECT:
+        _close_remaining_rounds(loop, by, "The candidate was rejected.")
+    loop.status = LoopStatus.HIRED if outcome == Outcome.HIRE else LoopStatus.REJECTED
+    loop.closed_at = now
+    loop.save(update_fields=["status", "closed_at", "updated_at"])
+    _refresh_feedback_due(loop)
+    reminders.on_loop_closed(loop)
+    record_event(
+        kind=EventKind.LOOP_DECIDED,
+        actor=by,
+        loop=loop,
+        reason=reason,
+        data={"outcome": outcome, "decision_id": decision.pk},
+    )
+    return decision
+
+
+@transaction.atomic
+def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
+    """The candidate leaves the process (their choice or the company's)."""
+    _require_perm(by, "hiring.change_loop", "Only recruiters can withdraw a candidate.")
+    reason = _require_reason(reason, "candidate is withdrawn")
+    loop = _lock_loop(loop.pk)
+    _require_open(loop)
+    _close_remaining_rounds(loop, by, "The candidate was withdrawn.")
+    previous = loop.status
+    loop.status = LoopStatus.WITHDRAWN
+    loop.closed_at = timezone.now()
+    loop.save(update_fields=["status", "closed_at", "updated_at"])
+    _refresh_feedback_due(loop)
+    reminders.on_loop_closed(loop)
+    record_event(kind=EventKind.CANDIDATE_WITHDRAWN, actor=by, loop=loop, reason=reason, data={"from": previous})
+    return loop
