@@ -41,5 +41,49 @@ def test_the_demo_seeds_an_empty_sqlite_database_with_every_state(tmp_path):
     ).fetchone()[0]
     assert loops_without_events == 0
 
+    # The README's accounts each have something to do at once (issue 12).
+    def one(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
+    awaiting_for_manager = one(
+        "select count(*) from hiring_loop l join hiring_position p on p.id = l.position_id"
+        " join auth_user u on u.id = p.hiring_manager_id"
+        " where u.username = 'manager' and l.status = 'awaiting_decision'"
+    )
+    assert awaiting_for_manager >= 1
+    amara_rounds = (
+        "select r.kind from hiring_round r join hiring_interviewer i on i.id = r.interviewer_id"
+        " join auth_user u on u.id = i.user_id where u.username = 'amara' and r.status = 'scheduled'"
+    )
+    owed = {row[0] for row in db.execute(amara_rounds + " and r.feedback_due_at < datetime('now')")}
+    assert "bar_raiser" in owed and len(owed) >= 2
+    assert one(amara_rounds.replace("select r.kind", "select count(*)") + " and r.starts_at > datetime('now')") >= 1
+    for_recruiter = (
+        "select count(*) from hiring_loop l join hiring_position p on p.id = l.position_id"
+        " join auth_user u on u.id = p.recruiter_id where u.username = 'recruiter'"
+    )
+    assert one(for_recruiter + " and l.status = 'draft'") >= 1
+    assert one(for_recruiter + " and l.feedback_due_at < datetime('now')") >= 1
+    # A seeded veto visibly cancels the rounds still ahead.
+    assert (
+        one(
+            "select count(*) from hiring_round r join hiring_loop l on l.id = r.loop_id"
+            " where l.veto_scorecard_id is not null and r.status = 'cancelled'"
+        )
+        >= 1
+    )
+    # No candidate sits two rounds at once.
+    clashes = one(
+        "select count(*) from hiring_round a join hiring_round b on a.loop_id = b.loop_id and a.id < b.id"
+        " where a.status in ('scheduled', 'held', 'submitted') and b.status in ('scheduled', 'held', 'submitted')"
+        " and a.starts_at < datetime(b.starts_at, '+' || b.duration_minutes || ' minutes')"
+        " and b.starts_at < datetime(a.starts_at, '+' || a.duration_minutes || ' minutes')"
+    )
+    assert clashes == 0
+    assert one("select count(distinct notes) from hiring_scorecard") >= 5
+    # The README's counts are the command's.
+    readme = (ROOT / "README.md").read_text()
+    assert "37 employees" in seeded.stdout and "37 employees" in readme
+
     again = manage("seed_demo", env=env)
     assert again.returncode != 0 and "already has candidates" in again.stderr

@@ -1,7 +1,7 @@
 """Seed a realistic company: departments, 36 employees on six continents,
 positions with their loop plans, and candidates in every state of the loop.
 
-Every loop is driven through hiring/services.py, exactly as the admin, the
+Every loop is driven through hiring/services/, exactly as the admin, the
 pages and the API would drive it, so the demo data obeys every rule.
 """
 
@@ -26,6 +26,7 @@ from hiring.models import (
     Recommendation,
     Round,
     RoundKind,
+    Scorecard,
     SeniorityLevel,
 )
 from hiring.reminders.hours import candidate_hours, interviewer_hours, within
@@ -160,6 +161,30 @@ CANDIDATES = [
 ]
 # How many candidates end in each state, in the order they are built.
 STATES = ["draft", "scheduled", "in_progress", "awaiting_decision", "hired", "vetoed", "withdrawn", "rejected"]
+# The README's interviewer: she owes scorecards (a bar-raiser one among them) and has interviews ahead.
+DEMO_INTERVIEWER = "amara"
+# What panels write, by recommendation: varied, as real notes are.
+NOTES = {
+    Recommendation.STRONG_YES: [
+        "Outstanding. Walked through the migration they led with numbers, trade-offs and what they would redo.",
+        "Best session I have had this quarter: precise, curious, and kind to a junior colleague in the role play.",
+        "Raised the bar: found the edge case in the exercise before I hinted at it and tested it unprompted.",
+    ],
+    Recommendation.YES: [
+        "Clear examples; asked good questions about the team's on-call.",
+        "Solid fundamentals. Needed one hint on the data model, then reasoned well about consistency.",
+        "Structured answers, good ownership stories. Slightly vague on how they measured the result.",
+        "Communicates well across time zones; described async hand-offs that would work here.",
+    ],
+    Recommendation.NO: [
+        "Struggled to go past the first solution; did not weigh alternatives when asked.",
+        "Pleasant and well prepared, but the examples were all about what the team did, not what they did.",
+        "Good on the happy path; missed failure handling twice even after a prompt.",
+    ],
+    Recommendation.STRONG_NO: [
+        "Dismissive of the support team's role; would not be a good partner across departments.",
+    ],
+}
 
 
 class Command(BaseCommand):
@@ -178,7 +203,9 @@ class Command(BaseCommand):
         counts: dict[str, int] = {}
         for index, (name, zone, language) in enumerate(CANDIDATES):
             state = STATES[index % len(STATES)]
-            position = self.positions[index % len(self.positions)]
+            # Each run of every state goes to the next position, so each hiring manager and
+            # recruiter gets loops in several states (not one position per state).
+            position = self.positions[(index // len(STATES)) % len(self.positions)]
             email = name.lower().replace(" ", ".").encode("ascii", "ignore").decode() + "@example.net"
             candidate = services.create_candidate(
                 full_name=name,
@@ -271,40 +298,64 @@ class Command(BaseCommand):
         self.interviewers = list(
             Interviewer.objects.select_related("user", "department").exclude(department__name="Talent")
         )
+        self.demo_interviewer = next(i for i in self.interviewers if i.user.username == DEMO_INTERVIEWER)
+        # Each candidate's booked rounds, so the demo never puts one candidate in two rounds at once.
+        self.booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
 
     def recruiter_for(self, position: Position) -> User:
         return self.recruiters["recruiter" if position.recruiter.username == "recruiter" else "recruiter2"]
 
     # --- one candidate's loop ---
 
-    def choices_for(self, loop: Loop, round_: Round) -> list[Interviewer]:
+    def choices_for(self, loop: Loop, round_: Round, prefer: Interviewer | None = None) -> list[Interviewer]:
         """Who may sit this round, best first: the manager for their round, a bar raiser
-        from outside the hiring department for the bar-raiser round, anyone else otherwise."""
+        from outside the hiring department for the bar-raiser round, anyone else otherwise;
+        `prefer` goes first when the round's kind allows them."""
         hiring_dept = loop.position.department_id
         manager = loop.position.hiring_manager.interviewer
         others = [i for i in self.interviewers if i.pk != manager.pk]
         self.rng.shuffle(others)
         if round_.kind == RoundKind.BAR_RAISER:
-            return [i for i in others if i.is_bar_raiser and i.department_id != hiring_dept]
-        if round_.kind == RoundKind.HIRING_MANAGER:
-            return [manager, *[i for i in others if i.department_id == hiring_dept]]
-        return others
+            choices = [i for i in others if i.is_bar_raiser and i.department_id != hiring_dept]
+        elif round_.kind == RoundKind.HIRING_MANAGER:
+            choices = [manager, *[i for i in others if i.department_id == hiring_dept]]
+        else:
+            choices = others
+        if prefer is not None and prefer in choices:
+            choices = [prefer, *[i for i in choices if i != prefer]]
+        return choices
 
-    def schedule(self, loop: Loop, round_: Round, starts_at: dt.datetime, by: User) -> None:
+    def schedule(
+        self, loop: Loop, round_: Round, starts_at: dt.datetime, by: User, prefer: Interviewer | None = None
+    ) -> None:
         """Schedule with the first person the rules accept (free at that time, not on the
         panel yet, keeping the panel varied), at the slot nearest `starts_at` that sits in
         the interviewer's working hours and the candidate's waking hours, as a recruiter would."""
         last_error = None
-        for interviewer in self.choices_for(loop, round_):
-            slot = self.slot_near(starts_at, round_, interviewer, loop.candidate)
+        # The nearest day first; when nobody fits, a day later or earlier, as a recruiter would.
+        attempts = [
+            (interviewer, starts_at + dt.timedelta(days=shift))
+            for shift in (0, 1, -1, 2)
+            for interviewer in self.choices_for(loop, round_, prefer)
+        ]
+        for interviewer, wanted in attempts:
+            slot = self.slot_near(wanted, round_, interviewer, loop.candidate)
             if slot is None:
                 continue
             try:
                 services.schedule_round(round=round_, interviewer=interviewer, starts_at=slot, by=by)
-                return
             except DomainError as exc:
                 last_error = exc
+                continue
+            ends_at = slot + dt.timedelta(minutes=round_.duration_minutes)
+            self.booked.setdefault(loop.candidate_id, []).append((slot, ends_at))
+            return
         raise CommandError(f"No interviewer fits round {round_} of {loop}: {last_error}")
+
+    def candidate_free(self, candidate: Candidate, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        """No overlap with the candidate's other rounds, with an hour's break between them."""
+        gap = dt.timedelta(hours=1)
+        return all(ends_at + gap <= s or e + gap <= starts_at for s, e in self.booked.get(candidate.pk, []))
 
     def slot_near(
         self, wanted: dt.datetime, round_: Round, interviewer: Interviewer, candidate: Candidate
@@ -321,8 +372,10 @@ class Command(BaseCommand):
                     continue
                 if not past and slot <= self.now + dt.timedelta(hours=1):
                     continue
-                if within(slot, slot + duration, zone=interviewer.time_zone, hours=mine) and within(
-                    slot, slot + duration, zone=candidate.time_zone, hours=theirs
+                if (
+                    within(slot, slot + duration, zone=interviewer.time_zone, hours=mine)
+                    and within(slot, slot + duration, zone=candidate.time_zone, hours=theirs)
+                    and self.candidate_free(candidate, slot, slot + duration)
                 ):
                     return slot
         return None
@@ -331,47 +384,49 @@ class Command(BaseCommand):
         recruiter = self.recruiter_for(position)
         loop = services.start_loop(candidate=candidate, position=position, by=recruiter)
         rounds = list(loop.rounds.order_by("order"))
+        demo = self.demo_interviewer
         if state == "draft":
             self.schedule(loop, rounds[0], self.now + dt.timedelta(days=3, minutes=40 * index), recruiter)
             return
+        if state == "in_progress" and position.department_id != demo.department_id:
+            # The README's interviewer (an Engineering bar raiser) owes this loop's bar-raiser
+            # scorecard: the bar-raiser round takes the third slot, the one left without feedback.
+            bar_raiser = next(r for r in rounds if r.kind == RoundKind.BAR_RAISER)
+            rounds.remove(bar_raiser)
+            rounds.insert(2, bar_raiser)
+        prefer: dict[int, Interviewer] = {}
+        if state == "in_progress":
+            prefer[2] = demo
+        elif state == "scheduled":
+            generic = (RoundKind.TECHNICAL, RoundKind.SYSTEM_DESIGN, RoundKind.CULTURE, RoundKind.OTHER)
+            prefer[next(o for o, r in enumerate(rounds) if o and r.kind in generic)] = demo
         past = state not in ("scheduled", "withdrawn")
         # Past loops started about six days ago, one round every five hours, each candidate
-        # a little later than the one before; future ones start in two days.
+        # a little later than the one before; future ones start in two days. In-progress and
+        # vetoed loops still have rounds ahead (a veto visibly cancels them).
         base = self.now + (dt.timedelta(days=-6) if past else dt.timedelta(days=2)) + dt.timedelta(minutes=70 * index)
-        for offset, round_ in enumerate(rounds):
+        # The preferred seats are filled first, before a random pick puts the same person elsewhere.
+        for offset in sorted(range(len(rounds)), key=lambda o: o not in prefer):
+            round_ = rounds[offset]
             starts_at = base + dt.timedelta(hours=5 * offset)
-            if state == "in_progress" and offset >= 3:
+            if state in ("in_progress", "vetoed") and offset >= 3:
                 starts_at = self.now + dt.timedelta(days=1, hours=3 * offset, minutes=70 * index)
-            self.schedule(loop, round_, starts_at, recruiter)
+            self.schedule(loop, round_, starts_at, recruiter, prefer=prefer.get(offset))
         if state in ("scheduled",):
             return
         if state == "withdrawn":
             loop.refresh_from_db()
             services.withdraw(loop=loop, by=recruiter, reason="The candidate accepted another offer.")
             return
-        rounds = list(loop.rounds.select_related("interviewer__user").order_by("order"))
-        for index, round_ in enumerate(rounds):
+        owed = rounds[2].pk if state == "in_progress" else None
+        vetoing = rounds[2].pk if state == "vetoed" else None
+        for round_ in loop.rounds.select_related("interviewer__user").order_by("starts_at"):
             if round_.starts_at > self.now:
                 break
-            if state == "in_progress" and index == 2:
-                break  # this interviewer owes feedback: it shows as overdue
-            veto = state == "vetoed" and index == 2
-            services.submit_scorecard(
-                round=round_,
-                by=round_.interviewer.user,
-                ratings={c.pk: self.rng.choice([2, 3, 3, 4]) for c in round_.competencies.all()},
-                recommendation=Recommendation.STRONG_NO
-                if veto
-                else self.rng.choice(
-                    [Recommendation.YES, Recommendation.STRONG_YES, Recommendation.YES, Recommendation.NO]
-                ),
-                notes="Clear examples; asked good questions about the team's on-call.",
-                veto=veto,
-                veto_reason="Misrepresented their role in the project they presented; it contradicts the references."
-                if veto
-                else "",
-            )
-            if veto:
+            if round_.pk == owed:
+                continue  # this interviewer owes feedback: it shows as overdue
+            self.submit(round_, veto=round_.pk == vetoing)
+            if round_.pk == vetoing:
                 return
         loop.refresh_from_db()
         try:
@@ -388,3 +443,27 @@ class Command(BaseCommand):
                 )
         except DomainError as exc:  # pragma: no cover - the demo data is built to satisfy the rules
             raise CommandError(f"Demo loop for {candidate} broke a rule: {exc}") from exc
+
+    def submit(self, round_: Round, *, veto: bool) -> None:
+        recommendation = (
+            Recommendation.STRONG_NO
+            if veto
+            else self.rng.choice([Recommendation.YES, Recommendation.STRONG_YES, Recommendation.YES, Recommendation.NO])
+        )
+        scorecard = services.submit_scorecard(
+            round=round_,
+            by=round_.interviewer.user,
+            ratings={c.pk: self.rng.choice([2, 3, 3, 4]) for c in round_.competencies.all()},
+            recommendation=recommendation,
+            notes=self.rng.choice(NOTES[recommendation]),
+            veto=veto,
+            veto_reason="Misrepresented their role in the project they presented; it contradicts the references."
+            if veto
+            else "",
+        )
+        # The demo's history happened over the past week: give each scorecard a believable
+        # time between the interview's end and now (from minutes to a day and a half later).
+        # Only the seeder rewrites this timestamp, so feedback-latency figures have a story.
+        ended = round_.starts_at + dt.timedelta(minutes=round_.duration_minutes)
+        latency = dt.timedelta(minutes=self.rng.choice([20, 35, 50, 80, 140, 210, 300, 480, 900, 1800]))
+        Scorecard.objects.filter(pk=scorecard.pk).update(submitted_at=min(ended + latency, self.now))
