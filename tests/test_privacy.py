@@ -372,13 +372,15 @@ def test_the_beat_task_erases_due_candidates_and_reports_what_it_did(world, sett
     assert schedule["task"] == "hiring.tasks.erase_expired_candidates"
 
 
-def test_the_retention_sweep_walks_a_bounded_index_range(world, settings, django_assert_max_num_queries):
+def test_a_retention_run_with_nothing_due_costs_two_queries_however_many_were_erased(
+    world, settings, django_assert_max_num_queries
+):
     settings.HIRING_RETENTION_MONTHS = 24
     for i in range(3):
         _aged(CandidateFactory(), 30 + i)
-    # Nothing due after a first run: the second costs the due-list query and the "more?" check, whatever
-    # the number of erased rows before it.
     services.erase_expired_candidates()
+    # 1. the first batch of due candidates (none), from candidate_retention_idx
+    # 2. "are more due?" (no)
     with django_assert_max_num_queries(2):
         assert services.erase_expired_candidates().erased == []
 
