@@ -448,6 +448,8 @@ def test_a_recruiter_erases_and_exports_through_the_api(world, token_for):
     erased = client.post(f"/api/v1/candidates/{candidate.pk}/erase/", {}, format="json")
     assert erased.status_code == 200, erased.content
     assert erased.json()["full_name"] == services.ERASED
+    assert erased.json()["erased_at"].endswith("Z")
+    assert client.get(f"/api/v1/candidates/{candidate.pk}/").json()["erased_at"] == erased.json()["erased_at"]
     assert client.post(f"/api/v1/candidates/{candidate.pk}/erase/", {}, format="json").status_code == 200
     assert client.post("/api/v1/candidates/999999/erase/", {}, format="json").status_code == 404
 
