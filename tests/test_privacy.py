@@ -11,6 +11,7 @@ import json
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -633,3 +634,20 @@ def test_a_deactivated_interviewer_is_not_booked_and_gets_no_more_reminders(worl
             starts_at=timezone.now() + dt.timedelta(days=5),
             by=world.recruiter,
         )
+
+
+def test_erasure_costs_the_same_queries_however_much_history_the_candidate_has(world):
+    loops = [world.awaiting_decision_loop(CandidateFactory()) for _ in range(2)]
+    for loop in loops:
+        services.decide(loop=loop, outcome=Outcome.HIRE, by=world.manager)
+    little, much = (loop.candidate for loop in loops)
+    for i in range(20):  # twenty more events, each with old and new values to cut down
+        services.update_candidate(candidate=much, by=world.recruiter, source=f"source {i}")
+    # Warm the caches a first call fills (the recruiter's permissions, the content types).
+    services.erase_candidate(candidate=CandidateFactory(), by=world.recruiter)
+    counts = []
+    for candidate in (little, much):
+        with CaptureQueriesContext(connection) as queries:
+            services.erase_candidate(candidate=candidate, by=world.recruiter)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
