@@ -33,6 +33,7 @@ from hiring.models import (
     WebhookDelivery,
 )
 from hiring.rules import DomainError, NotPermitted
+from hiring.services import privacy
 from tests.factories import CandidateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -651,3 +652,20 @@ def test_erasure_costs_the_same_queries_however_much_history_the_candidate_has(w
             services.erase_candidate(candidate=candidate, by=world.recruiter)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_loop_closed_by_someone_else_while_erasing_does_not_stop_a_forced_erasure(world, monkeypatch):
+    candidate = CandidateFactory()
+    world.start_loop(candidate)
+    real_withdraw = privacy.withdraw
+
+    def closed_first(*, loop, by, reason):
+        # Another request closes the loop between the listing and the withdrawal.
+        real_withdraw(loop=loop, by=world.recruiter, reason="They took another offer.")
+        return real_withdraw(loop=loop, by=by, reason=reason)
+
+    monkeypatch.setattr(privacy, "withdraw", closed_first)
+
+    services.erase_candidate(candidate=candidate, by=world.recruiter, force=True)
+
+    assert Candidate.objects.get(pk=candidate.pk).erased_at is not None

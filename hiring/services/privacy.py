@@ -160,7 +160,13 @@ def erase_candidate(
             % {"count": len(open_loops)}
         )
     for loop in open_loops:
-        withdraw(loop=loop, by=by, reason="The candidate's personal data was erased.")
+        try:
+            withdraw(loop=loop, by=by, reason="The candidate's personal data was erased.")
+        except DomainError:
+            # A decision or a veto closed it after we listed it (withdraw locks the loop and
+            # looks again): closed is all erasure needs. Anything else is a real refusal.
+            if Loop.objects.filter(pk=loop.pk, status__in=OPEN_LOOP_STATUSES).exists():
+                raise
 
     now = timezone.now()
     pk = candidate.pk
