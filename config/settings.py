@@ -294,6 +294,21 @@ CELERY_BEAT_SCHEDULE["sweep-reminders"] = {
     "options": {"expires": float(HIRING_REMINDER_SWEEP_SECONDS)},
 }
 
+# --- Candidate privacy (issue 11) ------------------------------------------------------
+# A candidate's personal data is erased this many months after their last loop closed
+# (or after they were added, if they never had a loop); beat runs the sweep every 6 h and
+# erases at most HIRING_RETENTION_MAX_PER_RUN candidates a run, in batches.
+HIRING_RETENTION_MONTHS = env_int("HIRING_RETENTION_MONTHS", 24, minimum=1)
+HIRING_RETENTION_BATCH_SIZE = env_int("HIRING_RETENTION_BATCH_SIZE", 50, minimum=1)
+HIRING_RETENTION_MAX_PER_RUN = env_int("HIRING_RETENTION_MAX_PER_RUN", 1000, minimum=1)
+HIRING_RETENTION_SWEEP_SECONDS = env_int("HIRING_RETENTION_SWEEP_SECONDS", 6 * 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["hiring-retention-sweep"] = {
+    "task": "hiring.tasks.erase_expired_candidates",
+    "schedule": float(HIRING_RETENTION_SWEEP_SECONDS),
+    # A run missed during an outage is not worth replaying: the next one catches up.
+    "options": {"expires": float(HIRING_RETENTION_SWEEP_SECONDS)},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

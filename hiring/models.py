@@ -216,6 +216,9 @@ class Candidate(models.Model):
     source = models.CharField(max_length=100, blank=True, help_text="Referral, careers site, agency ...")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Set once when services.erase_candidate anonymised the record (on request or at the
+    # end of the retention period); the row stays so the loops' anonymous facts still count.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -226,6 +229,15 @@ class Candidate(models.Model):
         indexes = [
             models.Index(fields=["full_name"]),  # sorting by name
             models.Index(fields=["created_at", "id"], name="candidate_created_idx"),
+            # The retention sweep walks the oldest candidates not yet erased; erased rows pile
+            # up at the old end, so the index leaves them out rather than step over them.
+            models.Index(
+                fields=["created_at", "id"], condition=Q(erased_at__isnull=True), name="candidate_retention_idx"
+            ),
+        ]
+        permissions = [
+            ("erase_candidate", "Can erase a candidate's personal data"),
+            ("export_candidate", "Can export a candidate's personal data"),
         ]
 
     def __str__(self) -> str:
@@ -492,6 +504,9 @@ class EventKind(models.TextChoices):
     LOOP_DECIDED = "loop.decided"
     CANDIDATE_WITHDRAWN = "candidate.withdrawn"
     REMINDER_RESENT = "reminder.resent"
+    CANDIDATE_ERASED = "candidate.erased"
+    CANDIDATE_EXPORTED = "candidate.exported"
+    USER_DEACTIVATED = "user.deactivated"
 
 
 class Event(models.Model):

@@ -1,11 +1,11 @@
-"""Thin Celery tasks: load by id, call a service, the reminder sweep or the webhook sweep."""
+"""Thin Celery tasks: load by id, call a service, the reminder sweep, the webhook sweep or the retention sweep."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
 
-from hiring import reminders, webhooks
+from hiring import reminders, services, webhooks
 
 # --- webhooks ---
 # The sweep claims due deliveries (hiring/webhooks.py) and queues one task per
@@ -61,3 +61,13 @@ def noop(counter: str = "") -> None:
         if os.getpid() not in _counters:
             _counters[os.getpid()] = redis.Redis.from_url(settings.REDIS_URL)
         _counters[os.getpid()].incr(counter)
+
+
+# --- retention ---
+# Beat runs it every few hours; each run erases at most HIRING_RETENTION_MAX_PER_RUN
+# candidates past the retention period, and the next run carries on.
+
+
+@shared_task(name="hiring.tasks.erase_expired_candidates", ignore_result=True)
+def erase_expired_candidates() -> dict:
+    return services.erase_expired_candidates().as_dict()

@@ -96,6 +96,8 @@ SAFE_DATA_KEYS = frozenset(
         "cancelled_round_ids",
         "outcome",
         "decision_id",
+        "trigger",
+        "loops",
     }
 )
 

@@ -124,6 +124,8 @@ def recruiters_group() -> Group:
     if group is None:
         migration = importlib.import_module("hiring.migrations.0002_recruiters_group")
         migration.create_group(django_apps, None)
+        # Later migrations give the group more (0012: erase and export candidates).
+        importlib.import_module("hiring.migrations.0012_candidate_erasure").grant_recruiters(django_apps, None)
         group = Group.objects.get(name="Recruiters")
     return group
 

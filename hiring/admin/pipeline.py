@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hiring import selectors, services
+from hiring.admin.privacy import CandidatePrivacyMixin
 from hiring.admin.workflow import (
     AddRoundForm,
     CappedCountPaginator,
@@ -125,7 +126,7 @@ class CandidateForm(forms.ModelForm):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
+class CandidateAdmin(CandidatePrivacyMixin, WorkflowMixin, admin.ModelAdmin):
     form = CandidateForm
     list_display = ["candidate", "pipeline", "next_interview"]
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
@@ -134,7 +135,7 @@ class CandidateAdmin(WorkflowMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     readonly_fields = ["pipeline_detail", "history"]
-    actions = ["withdraw_selected"]
+    actions = ["withdraw_selected", "erase_selected", "export_selected"]
     Media = PipelineMedia
 
     def get_queryset(self, request):

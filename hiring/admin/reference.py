@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils.html import format_html_join
 
 from hiring import services
+from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
 from hiring.models import (
     Candidate,
     Competency,
@@ -40,12 +41,13 @@ class SeniorityLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interviewer)
-class InterviewerAdmin(admin.ModelAdmin):
+class InterviewerAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "department", "level", "time_zone", "working_hours", "is_bar_raiser"]
     list_filter = ["department", "level", "is_bar_raiser"]
     list_select_related = ["user", "department", "level"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
+    actions = ["deactivate_selected"]
 
     @admin.display(description="Working hours (their time)")
     def working_hours(self, interviewer: Interviewer) -> str:
@@ -197,6 +199,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class EmployeeUserAdmin(UserAdmin):
+class EmployeeUserAdmin(DeactivateInsteadOfDeleteMixin, UserAdmin):
     inlines = [InterviewerInline]
+    actions = ["deactivate_selected"]
     list_display = ["username", "first_name", "last_name", "email", "is_staff"]

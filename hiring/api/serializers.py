@@ -135,6 +135,9 @@ class CandidateLoopSerializer(serializers.Serializer):
 class CandidateSerializer(serializers.ModelSerializer):
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
+    erased_at = UTCDateTimeField(
+        read_only=True, allow_null=True, help_text="When the personal data was erased; null while it is kept."
+    )
     loops = serializers.SerializerMethodField()
 
     class Meta:
@@ -148,6 +151,7 @@ class CandidateSerializer(serializers.ModelSerializer):
             "source",
             "created_at",
             "updated_at",
+            "erased_at",
             "loops",
         ]
 

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from hiring.api import views
+from hiring.api import privacy, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -11,6 +11,7 @@ router.register("competencies", views.CompetencyViewSet, basename="competency")
 router.register("interviewers", views.InterviewerViewSet, basename="interviewer")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
+router.register("candidates", privacy.CandidatePrivacyViewSet, basename="candidate-privacy")
 router.register("loops", views.LoopViewSet, basename="loop")
 router.register("rounds", views.RoundViewSet, basename="round")
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")

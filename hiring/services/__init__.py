@@ -8,7 +8,7 @@ one loop, such as a veto and a hire, run one after the other and the second
 sees what the first did.
 
 One module per domain (common, candidates, loops, rounds, scorecards,
-decisions, integrations, reminders); callers import the package and call
+decisions, integrations, reminders, privacy); callers import the package and call
 `services.<function>`, so the re-exports below are the public surface.
 
 Invalid input raises django.core.exceptions.ValidationError (a 400 with the
@@ -39,6 +39,15 @@ from hiring.services.integrations import (
     revoke_api_token,
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
+from hiring.services.privacy import (
+    ERASED,
+    candidates_due_for_erasure,
+    deactivate_person,
+    erase_candidate,
+    erase_expired_candidates,
+    export_candidate,
+    person_history,
+)
 from hiring.services.reminders import resend_reminder
 from hiring.services.rounds import (
     add_round,
@@ -55,6 +64,7 @@ __all__ = [
     "API_SCOPES",
     "API_TOKEN_DEFAULT_LIFETIME",
     "API_TOKEN_MAX_LIFETIME",
+    "ERASED",
     "NOT_YET_HELD",
     "SCHEDULE_FUTURE_LIMIT",
     "SCHEDULE_PAST_LIMIT",
@@ -63,17 +73,23 @@ __all__ = [
     "add_round",
     "amend_scorecard",
     "cancel_round",
+    "candidates_due_for_erasure",
     "create_api_token",
     "create_candidate",
     "create_loop_plan",
     "create_webhook_subscription",
+    "deactivate_person",
     "deactivate_webhook_subscription",
     "decide",
+    "erase_candidate",
+    "erase_expired_candidates",
+    "export_candidate",
     "feedback_allowance",
     "hash_api_key",
     "mark_no_show",
     "mark_round_held",
     "note_api_token_use",
+    "person_history",
     "record_event",
     "reschedule_round",
     "resend_reminder",

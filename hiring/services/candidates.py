@@ -9,6 +9,7 @@ from hiring.models import (
     Candidate,
     EventKind,
 )
+from hiring.rules import DomainError
 from hiring.services.common import User, _require_perm, record_event
 
 # --- candidates ---------------------------------------------------------------
@@ -67,6 +68,8 @@ def update_candidate(*, candidate: Candidate, by: User | None, **fields: object)
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.erased_at is not None:
+        raise DomainError("This candidate's personal data was erased; the record can no longer change.")
     changed = {}
     for name, value in fields.items():
         if getattr(candidate, name) != value:

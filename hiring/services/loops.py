@@ -102,6 +102,8 @@ def start_loop(*, candidate: Candidate, position: Position, by: User | None) -> 
     validate_plan_for_position(position.loop_plan, position.min_rounds)
     # Lock the candidate so two starts for the same position cannot both pass the check.
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.erased_at is not None:
+        raise DomainError("This candidate's personal data was erased; a new application is a new candidate.")
     if Loop.objects.filter(candidate=candidate, position=position, status__in=OPEN_LOOP_STATUSES).exists():
         raise DomainError(f"{candidate} already has an open loop for {position.title}.")
     loop = Loop.objects.create(candidate=candidate, position=position)

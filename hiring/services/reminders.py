@@ -8,6 +8,7 @@ from hiring import reminders
 from hiring.models import (
     EventKind,
 )
+from hiring.rules import DomainError
 from hiring.services.common import User, _require_perm, record_event
 
 # --- reminders ---
@@ -23,6 +24,11 @@ def resend_reminder(*, reminder: reminders.Reminder, by: User | None, reason: st
     refused rather than sent with stale times.
     """
     _require_perm(by, "hiring.change_reminder", "Only recruiters can resend reminders.")
+    if (
+        reminder.recipient_candidate_id is not None
+        and reminders.Reminder.objects.filter(pk=reminder.pk, recipient_candidate__erased_at__isnull=False).exists()
+    ):
+        raise DomainError("This candidate's personal data was erased; nothing more is sent to them.")
     copy = reminders.plan_resend(reminder)
     round_ = copy.round
     record_event(
