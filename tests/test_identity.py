@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -30,6 +34,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 4
 NEW = "a-new-Long-passphrase-9"
 
@@ -312,6 +317,23 @@ def test_a_forgotten_password_is_reset_through_a_link_sent_by_email(smtp, settin
     assert "This link no longer works" in again.content.decode()
 
 
+def test_resetting_the_password_by_email_lifts_the_accounts_lock_out(smtp, lockout):
+    UserFactory(username="amara", email="amara@example.com")
+    for n in range(LIMIT):
+        login_page(Client(), "amara", "wrong-guess", address=f"192.0.2.{n + 1}")
+    assert login_page(Client(), "amara", PASSWORD, address="203.0.113.9").status_code == 429
+
+    client = Client()
+    client.post("/accounts/password/reset/", {"email": "amara@example.com"})
+    (message,) = wait_for_mail(smtp)
+    link = re.search(r"https?://\S+?(/accounts/password/reset/\S+/\S+/)", message.get_content()).group(1)
+    set_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(set_url, {"new_password1": NEW, "new_password2": NEW})
+
+    assert not AccessAttempt.objects.filter(username="amara").exists()
+    assert login_page(Client(), "amara", NEW, address="203.0.113.9").status_code == 302
+
+
 def test_a_reset_for_an_unknown_address_sends_nothing_and_says_the_same(smtp):
     response = Client().post("/accounts/password/reset/", {"email": "nobody@example.com"}, follow=True)
     assert "If an account has this address" in response.content.decode()
@@ -337,6 +359,53 @@ def test_the_login_pages_offer_sso_by_the_providers_name_when_configured(setting
     assert 'href="/accounts/sso/login/?next=/rounds/1/"' in page
     admin_page = Client().get("/admin/login/?next=/admin/").content.decode()
     assert "Sign in with Acme ID" in admin_page and 'href="/accounts/sso/login/?next=/admin/"' in admin_page
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+def settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "AUTH_"))}
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x", **env})
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.OIDC_ENABLED, s.AUTHENTICATION_BACKENDS[-1], s.OIDC_DISCOVERY_URL, s.AXES_FAILURE_LIMIT)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_without_oidc_variables_only_passwords_sign_in():
+    result = settings_in_a_fresh_process()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "django.contrib.auth.backends.ModelBackend", "10"]
+
+
+def test_an_issuer_and_a_client_id_turn_single_sign_on_on():
+    result = settings_in_a_fresh_process(
+        OIDC_ISSUER="https://id.example.com/", OIDC_CLIENT_ID="hiring", OIDC_CLIENT_SECRET="s"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "hiring.auth.oidc.OidcBackend",
+        "https://id.example.com/.well-known/openid-configuration",
+        "10",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"AUTH_FAILURE_LIMIT": "0"}, "AUTH_FAILURE_LIMIT must be at least 1"),
+        ({"AUTH_COOLOFF_MINUTES": "soon"}, "AUTH_COOLOFF_MINUTES must be a whole number"),
+        ({"OIDC_CREATE_USERS": "maybe"}, "OIDC_CREATE_USERS must be true or false"),
+    ],
+)
+def test_a_bad_sign_in_setting_fails_at_start_up_naming_the_variable(env, message):
+    result = settings_in_a_fresh_process(**env)
+    assert result.returncode != 0 and message in result.stderr
 
 
 # --- single sign-on: who is matched, linked, refused ------------------------------------

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from hiring.auth import lockout, oidc
+from hiring.services import identity
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "hiring/auth/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        identity.unlock_account(user=form.user)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -161,3 +161,12 @@ def _sync_recruiter_role(*, user, is_recruiter: bool) -> None:
             user.save(update_fields=["is_staff"])
     else:
         user.groups.remove(group)
+
+
+def unlock_account(*, user) -> int:
+    """Forgets the failed password sign-ins counted against this account (not against
+    any address). Called when the owner proves control of the account's email by
+    resetting the password, so a guesser cannot keep its owner locked out."""
+    from axes.utils import reset
+
+    return reset(username=user.get_username())
