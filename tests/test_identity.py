@@ -23,7 +23,9 @@ from aiosmtpd.controller import Controller
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -485,3 +487,24 @@ def test_the_group_claim_makes_and_unmakes_a_recruiter_when_configured(world):
     # Without the setting the claim changes nothing.
     sso({"sub": "abc", "groups": ["talent-acquisition"]})
     assert recruiters not in user.groups.all()
+
+
+def test_the_admin_lists_sso_links_with_a_constant_number_of_queries(admin_client):
+    def link(n: int) -> None:
+        user = UserFactory(username=f"person{n}", email=f"person{n}@example.com")
+        sso({"sub": f"s{n}", "email": user.email, "email_verified": True})
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get("/admin/hiring/ssoidentity/")
+        assert response.status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        link(n)
+    few = page_queries()
+    for n in range(2, 12):
+        link(n)
+    # The session, the signed-in user, the counts, one page of links joined to their users.
+    assert page_queries() == few
+    assert "person11@example.com" in admin_client.get("/admin/hiring/ssoidentity/").content.decode()
