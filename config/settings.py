@@ -307,8 +307,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed password sign-ins (the interviewer login, the admin login) and unknown API
 # tokens are counted in the database (not the cache, so a Redis outage neither
 # opens nor closes the gate). After AUTH_FAILURE_LIMIT failures for one account,
-# or from one address, further tries are refused unchecked until the oldest
-# failure is AUTH_COOLOFF_MINUTES old: at most limit x 60 / cool-off guesses an
+# or from one address, further tries are refused unchecked until AUTH_COOLOFF_MINUTES
+# have passed since the last failure: at most limit x 60 / cool-off guesses an
 # hour per account (10 x 2 = 20 with the defaults).
 AUTH_FAILURE_LIMIT = env_int("AUTH_FAILURE_LIMIT", 10, minimum=1)
 AUTH_COOLOFF_MINUTES = env_int("AUTH_COOLOFF_MINUTES", 30, minimum=1)
@@ -343,6 +343,11 @@ OIDC_DISCOVERY_URL = env_str(
 OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
 OIDC_ENABLED = bool(OIDC_DISCOVERY_URL and OIDC_RP_CLIENT_ID)
+if bool(OIDC_DISCOVERY_URL) != bool(OIDC_RP_CLIENT_ID):
+    # Half a configuration would quietly leave single sign-on off.
+    raise ImproperlyConfigured(
+        "Single sign-on needs both OIDC_CLIENT_ID and OIDC_ISSUER (or OIDC_DISCOVERY_URL); only one is set."
+    )
 OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your company account")
 OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")

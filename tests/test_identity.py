@@ -403,6 +403,8 @@ def test_an_issuer_and_a_client_id_turn_single_sign_on_on():
         ({"AUTH_FAILURE_LIMIT": "0"}, "AUTH_FAILURE_LIMIT must be at least 1"),
         ({"AUTH_COOLOFF_MINUTES": "soon"}, "AUTH_COOLOFF_MINUTES must be a whole number"),
         ({"OIDC_CREATE_USERS": "maybe"}, "OIDC_CREATE_USERS must be true or false"),
+        ({"OIDC_ISSUER": "https://id.example.com"}, "Single sign-on needs both OIDC_CLIENT_ID and OIDC_ISSUER"),
+        ({"OIDC_CLIENT_ID": "hiring"}, "Single sign-on needs both OIDC_CLIENT_ID and OIDC_ISSUER"),
     ],
 )
 def test_a_bad_sign_in_setting_fails_at_start_up_naming_the_variable(env, message):
