@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "hiring",
 ]
 
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "hiring.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,9 +95,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -308,6 +308,74 @@ CELERY_BEAT_SCHEDULE["hiring-retention-sweep"] = {
     # A run missed during an outage is not worth replaying: the next one catches up.
     "options": {"expires": float(HIRING_RETENTION_SWEEP_SECONDS)},
 }
+# --- Sign-in: passwords, lock-out, single sign-on (issue 11) ---------------------
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed password sign-ins (the interviewer login, the admin login) and unknown API
+# tokens are counted in the database (not the cache, so a Redis outage neither
+# opens nor closes the gate). After AUTH_FAILURE_LIMIT failures for one account,
+# or from one address, further tries are refused unchecked until AUTH_COOLOFF_MINUTES
+# have passed since the last failure: at most limit x 60 / cool-off guesses an
+# hour per account (10 x 2 = 20 with the defaults).
+AUTH_FAILURE_LIMIT = env_int("AUTH_FAILURE_LIMIT", 10, minimum=1)
+AUTH_COOLOFF_MINUTES = env_int("AUTH_COOLOFF_MINUTES", 30, minimum=1)
+# How many reverse proxies (load balancers) in front of the web processes append
+# to X-Forwarded-For; 0 means clients connect directly and REMOTE_ADDR is theirs.
+# Behind a load balancer this must be set, or every sign-in shares its address.
+AUTH_TRUSTED_PROXY_COUNT = env_int("AUTH_TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = AUTH_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AUTH_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "hiring.auth.lockout.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "hiring.auth.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "hiring.auth.views.locked_out"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_WHITELIST_CALLABLE = "hiring.auth.oidc.ignore_sso_in_lockout"
+# A success does not wipe the count: an attacker with one account of their own
+# could otherwise clear their address's failures between guesses.
+AXES_RESET_ON_SUCCESS = False
+# Every failure is already a row in axes' AccessAttempt; no second log of successes.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60, minimum=5) * 60
+
+# Single sign-on through the company's OpenID Connect provider (mozilla-django-oidc).
+# Off unless OIDC_CLIENT_ID and a discovery URL or issuer are set; password sign-in
+# stays available either way. Endpoints come from the provider's discovery document,
+# fetched on first use (not at start-up, so a provider outage cannot stop the site).
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+OIDC_DISCOVERY_URL = env_str(
+    "OIDC_DISCOVERY_URL", f"{OIDC_ISSUER}/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_DISCOVERY_URL and OIDC_RP_CLIENT_ID)
+if bool(OIDC_DISCOVERY_URL) != bool(OIDC_RP_CLIENT_ID):
+    # Half a configuration would quietly leave single sign-on off.
+    raise ImproperlyConfigured(
+        "Single sign-on needs both OIDC_CLIENT_ID and OIDC_ISSUER (or OIDC_DISCOVERY_URL); only one is set."
+    )
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your company account")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+# Unknown (verified) emails are refused unless this is on; then they get an account.
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", False)
+# A claim listing the person's groups, and the values that make them a recruiter
+# (staff in the Recruiters group). Both empty: group membership is left to the admin.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "")
+OIDC_RECRUITER_GROUPS = env_list("OIDC_RECRUITER_GROUPS", [])
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("hiring.auth.oidc.OidcBackend")
 
 LOGGING = {
     "version": 1,

@@ -13,9 +13,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Sign-in (issue 11): the admin's login page also offers single sign-on when configured.
+admin.site.login_template = "hiring/auth/admin_login.html"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("hiring.api.urls")),
+    path("", include("hiring.auth.urls")),
     path("", include("hiring.urls")),
 ]

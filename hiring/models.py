@@ -675,3 +675,27 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S} UTC: {self.status_code or self.error}"
+
+
+class SsoIdentity(models.Model):
+    """A person's account at the company's OpenID Connect provider, linked on their
+    first single sign-on by verified email; later sign-ins match on (issuer, subject),
+    which the provider never reuses, so a changed or recycled email cannot take the account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(help_text="The verified email it was linked by.")
+    linked_at = models.DateTimeField()
+    last_sign_in_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "single sign-on identity"
+        verbose_name_plural = "single sign-on identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique_subject"),
+            models.UniqueConstraint(fields=["issuer", "user"], name="sso_identity_one_per_user_and_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
