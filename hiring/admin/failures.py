@@ -14,9 +14,9 @@ unique key index, one probe per failed row.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, QuerySet, Value
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Concat, Length, Substr
+from django.db.models.functions import Cast, Concat, Length, Substr
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -34,11 +34,16 @@ RESEND_MARK = ":resend"
 
 
 def _successor_key():
-    root = Coalesce(KeyTextTransform("resend_of_key", "payload"), F("key"))
-    number = Cast(Substr(F("key"), Length(root) + len(RESEND_MARK) + 1), IntegerField())
-    return Coalesce(
-        Concat(KeyTextTransform("resend_of_key", "payload"), Value(RESEND_MARK), Cast(number + 1, CharField())),
-        Concat(F("key"), Value(f"{RESEND_MARK}1")),
+    copy_of = KeyTextTransform("resend_of_key", "payload")
+    number = Cast(Substr(F("key"), Length(copy_of) + len(RESEND_MARK) + 1), IntegerField())
+    return Case(
+        # A copy, <root>:resend<n>: its successor is <root>:resend<n+1>.
+        When(
+            payload__has_key="resend_of_key",
+            then=Concat(copy_of, Value(RESEND_MARK), Cast(number + 1, CharField()), output_field=CharField()),
+        ),
+        # An original: <key>:resend1.
+        default=Concat(F("key"), Value(f"{RESEND_MARK}1"), output_field=CharField()),
         output_field=CharField(),
     )
 
