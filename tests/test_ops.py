@@ -96,6 +96,7 @@ def test_every_json_log_line_of_a_request_carries_its_id(client, log_lines, sett
     access = next(r for r in records if r["logger"] == "hiring.request")
     assert access["request_id"] == "req-0000-login"
     assert (access["method"], access["path"], access["status"]) == ("GET", "/accounts/login/", 200)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", access["time"])
     # Outside a request there is no id: a dash, never the last request's.
     logging.getLogger("hiring.test").info("between requests")
     assert json.loads(log_lines()[-1])["request_id"] == "-"
@@ -501,7 +502,9 @@ if client.is_active():
     def broken(**kwargs):
         raise RuntimeError("readiness exploded")
     views.health.readiness = broken
-    response = Client(raise_request_exception=False).get("/healthz/ready", headers={"host": "localhost"})
+    response = Client(raise_request_exception=False).get(
+        "/healthz/ready", headers={"host": "localhost", "X-Request-ID": "req-sentry-0001"}
+    )
     print("status", response.status_code)
     sentry_sdk.flush(timeout=5)
 """
@@ -519,6 +522,7 @@ def test_errors_are_reported_to_sentry_with_django_and_celery_when_a_dsn_is_set(
     assert "status 500" in result.stdout
     sent = b"".join(receiver.bodies)
     assert b"readiness exploded" in sent and b'"environment":"test"' in sent.replace(b" ", b"")
+    assert b'"request_id":"req-sentry-0001"' in sent.replace(b" ", b"")
 
 
 def test_nothing_is_sent_to_sentry_without_a_dsn():

@@ -51,6 +51,9 @@ def _task_started(sender=None, task_id=None, task=None, **kwargs) -> None:
         context.task_id.set(task_id),
     )
     _running[task_id] = (tokens, time.perf_counter())
+    from hiring.observability import errors
+
+    errors.tag_request_id(rid)
 
 
 @signals.task_postrun.connect(weak=False)

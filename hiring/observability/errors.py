@@ -25,3 +25,12 @@ def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate:
         integrations=[DjangoIntegration(), CeleryIntegration(monitor_beat_tasks=False)],
     )
     return True
+
+
+def tag_request_id(request_id: str) -> None:
+    """Put the request id on the error reports of the work in hand (a no-op without Sentry),
+    so a report and the log lines of the same request find each other."""
+    import sentry_sdk
+
+    if sentry_sdk.get_client().is_active():
+        sentry_sdk.get_isolation_scope().set_tag("request_id", request_id)

@@ -9,8 +9,9 @@ from hiring.observability import context
 
 PLAIN = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # python-json-logger reads the field names from this string; the rest of a
-# record's `extra` is added as fields of its own.
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_name)s %(task_id)s"
+# record's `extra` is added as
+# fields of its own; "time" is added as ISO 8601 in UTC.
+JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s %(task_name)s %(task_id)s"
 
 
 class RequestIdFilter(logging.Filter):
@@ -30,8 +31,8 @@ def logging_config(*, fmt: str, level: str) -> dict:
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            "timestamp": False,
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
         },
     }
     return {

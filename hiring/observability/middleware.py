@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from hiring.observability import context, metrics
+from hiring.observability import context, errors, metrics
 
 HEADER = "X-Request-ID"
 log = logging.getLogger("hiring.request")
@@ -28,6 +28,7 @@ class RequestIdMiddleware:
         rid = context.valid_request_id(request.headers.get(HEADER)) or context.new_request_id()
         request.request_id = rid
         token = context.request_id.set(rid)
+        errors.tag_request_id(rid)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
