@@ -204,3 +204,9 @@ def test_the_failed_lists_keep_a_constant_query_count(recruiter_client, world):
     fail_invitations(world, 12)
     failed_deliveries(30)
     assert (queries(reminders_url), queries(deliveries_url)) == few
+
+
+def test_the_banner_stops_counting_at_its_cap(recruiter_client, world):
+    failed_deliveries(120)
+    _queries, page = index_queries(recruiter_client)
+    assert "99+ webhook deliveries gave up." in page
