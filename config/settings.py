@@ -343,6 +343,9 @@ except ValueError as _exc:
 # (read by prometheus_client itself; an empty directory per container, e.g. a tmpfs) the
 # counters of all of them are added up. A worker serves its pool's metrics on this port (0: off).
 HIRING_WORKER_METRICS_PORT = env_int("HIRING_WORKER_METRICS_PORT", 0, minimum=0)
+if _multiproc_dir := env_str("PROMETHEUS_MULTIPROC_DIR", ""):
+    # prometheus_client writes there on the first count; a missing directory would fail a request.
+    Path(_multiproc_dir).mkdir(parents=True, exist_ok=True)
 
 # Error reports: nothing is sent unless SENTRY_DSN is set.
 SENTRY_DSN = env_str("SENTRY_DSN", "")
