@@ -130,11 +130,16 @@ def test_a_request_id_follows_the_tasks_it_causes_into_the_workers_log_and_metri
         lambda: not due.exclude(status=ReminderStatus.SENT).exists(), timeout=30, what="rows marked", log=worker.log
     )
 
-    mine = [r for r in worker.records() if r.get("request_id") == "req-e2e-4f1d9c"]
-    finished = {(r["task_name"], r.get("state")) for r in mine if r["logger"] == "hiring.observability.celery_hooks"}
-    assert ("hiring.tasks.sweep_reminders", "SUCCESS") in finished
-    assert ("hiring.tasks.send_reminders", "SUCCESS") in finished, worker.log.read_text()[-3000:]
-    assert all(r["task_id"] != "-" for r in mine)
+    def mine() -> list[dict]:
+        return [r for r in worker.records() if r.get("request_id") == "req-e2e-4f1d9c"]
+
+    def finished() -> set[tuple[str, str]]:
+        return {(r["task_name"], r.get("state")) for r in mine() if r["logger"] == "hiring.observability.celery_hooks"}
+
+    # A task's closing line is written after its last row is marked: wait for it.
+    both = {("hiring.tasks.sweep_reminders", "SUCCESS"), ("hiring.tasks.send_reminders", "SUCCESS")}
+    wait_for(lambda: both <= finished(), timeout=30, what="both tasks' lines under the request id", log=worker.log)
+    assert all(r["task_id"] != "-" for r in mine())
 
     # The sweep ran in the worker: its heartbeat is what readiness reads.
     assert health.heartbeat_age() < 60
