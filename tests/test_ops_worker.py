@@ -1,4 +1,4 @@
-"""An operator's view of a real worker (issue 8): `celery -A config worker` in a
+"""An operator's view of real processes (issue 8): `celery -A config worker` in a
 subprocess (prefork, two children, no beat), the shared Redis on a queue of its
 own, a local SMTP server and the test database.
 
@@ -161,3 +161,59 @@ def test_a_request_id_follows_the_tasks_it_causes_into_the_workers_log_and_metri
     sends = samples[("hiring_celery_tasks_total", (("state", "SUCCESS"), ("task", "hiring.tasks.send_reminders")))]
     assert sends >= 1
     assert samples[("hiring_celery_tasks_total", (("state", "SUCCESS"), ("task", "hiring.tasks.sweep_reminders")))] >= 1
+
+
+def test_gunicorn_workers_counts_add_up_in_one_scrape(tmp_path, shared_database_url):  # noqa: F811
+    """Web metrics in prometheus multiprocess mode: each gunicorn worker is recycled
+    after 5 requests (--max-requests), so 20 requests are answered by at least four
+    processes, and one scrape still counts all 20."""
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "gunicorn-test-only",
+        "DATABASE_URL": shared_database_url,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "HIRING_VAR_DIR": str(tmp_path / "var"),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "config.wsgi:application",
+        *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--max-requests", "5"),
+    ]
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+
+        def get(path: str) -> bytes:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+                return answer.read()
+
+        def answers() -> bool:
+            try:
+                get("/healthz/live")
+            except OSError:
+                return False
+            return True
+
+        wait_for(answers, timeout=30, what="gunicorn to answer", log=log)
+        for _ in range(19):
+            get("/healthz/live")
+        text = get("/metrics").decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    [count] = [
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "hiring_http_requests_total"
+        and s.labels == {"method": "GET", "status": "200", "view": "healthz-live"}
+    ]
+    assert count == 20
+    pids = {path.stem.split("_")[-1] for path in metrics_dir.glob("counter_*.db")}
+    assert len(pids) >= 4, pids
