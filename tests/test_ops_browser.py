@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hiring.models import Reminder, ReminderKind, ReminderStatus
 from tests.factories import PASSWORD
+from tests.test_browser import shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,10 +31,12 @@ def test_a_recruiter_finds_a_failed_reminder_on_the_admin_index_and_sends_it_aga
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    shot(page, "admin-index-failures")
     banner = page.get_by_role("alert")
     banner.get_by_role("link", name="1 reminder failed and was not sent again.").click()
     page.wait_for_url(re.compile(r"/admin/hiring/reminder/\?attention=failed$"))
     row = page.get_by_role("row").filter(has_text="550 mailbox unavailable")
+    shot(page, "admin-reminders-needing-attention")
     row.get_by_role("button", name="Send again").click()
 
     page.wait_for_url(re.compile(r"/admin/hiring/reminder/\?attention=failed$"))

@@ -5,7 +5,8 @@ own, a local SMTP server and the test database.
 A request's id reaches the task it queues and the task that one queues in turn,
 in the worker's JSON log; the worker answers `manage.py healthcheck --worker`;
 the sweep it runs writes the beat heartbeat; and its pool's metrics (prometheus
-multiprocess mode) are served on HIRING_WORKER_METRICS_PORT.
+multiprocess mode) are served on HIRING_WORKER_METRICS_PORT. And gunicorn's
+workers' request counts add up in one scrape of the web's /metrics.
 """
 
 from __future__ import annotations

@@ -143,10 +143,15 @@ class RetryMixin:
             *super().get_urls(),
         ]
 
+    # The button goes right after the column that says why it failed, where the eye is
+    # (the last column of a wide list can be off screen).
+    retry_after_column = ""
+
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
         if self._may_retry(request):
-            shown.append("retry_button")
+            at = shown.index(self.retry_after_column) + 1 if self.retry_after_column in shown else len(shown)
+            shown.insert(at, "retry_button")
         return shown
 
     @admin.display(description=_("retry"))

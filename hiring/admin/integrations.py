@@ -280,6 +280,7 @@ class WebhookDeliveryAdmin(RetryMixin, ReadOnlyAdmin):
 
     # One click on a failed delivery's row or page retries it (services.retry_webhook_delivery).
     retry_permission = "hiring.change_webhookdelivery"
+    retry_after_column = "reason"
 
     def can_retry(self, delivery: WebhookDelivery) -> bool:
         return delivery.status == DeliveryStatus.FAILED

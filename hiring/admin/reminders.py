@@ -53,6 +53,7 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
     # One click on a failed reminder's row or page sends it again (services.resend_reminder).
     retry_label = _("Send again")
     retry_permission = "hiring.change_reminder"
+    retry_after_column = "state"
 
     def can_retry(self, reminder: Reminder) -> bool:
         return reminder.status == ReminderStatus.FAILED
