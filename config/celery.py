@@ -17,3 +17,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # queue name; the publisher and the worker must be started with the same one.
 app.conf.update(task_default_queue=os.environ.get("CELERY_QUEUE") or "celery")
 app.autodiscover_tasks()
+
+# --- observability (issue 8) ---
+# Signal handlers: the request id into task headers and back out in the worker,
+# task metrics, the worker's metrics server. Connected in every process that
+# loads the app (web, worker, beat).
+import hiring.observability.celery_hooks  # noqa: E402, F401

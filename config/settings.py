@@ -377,10 +377,70 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("hiring.auth.oidc.OidcBackend")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- Observability (issue 8): logs, health, metrics, error reports --------------------
+# hiring/observability/. Kept in one block; the README's Configuration table lists the variables.
+import ipaddress as _ipaddress  # noqa: E402
+
+from hiring.observability.errors import init_sentry as _init_sentry  # noqa: E402
+from hiring.observability.logs import logging_config as _logging_config  # noqa: E402
+
+# Logs: one line per record on stderr, "plain" text or "json" (one object a line, for a
+# log shipper); each with the request id (X-Request-ID in, or a new one) and, in a
+# worker, the task. Tasks queued by a request log the request's id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json (got {LOG_FORMAT!r}).")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r}).")
+LOGGING = _logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+# The worker logs through LOGGING above (Celery's own root handler would drop the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Outermost: the request id is set before any other middleware can log, and the
+# request's duration in the metrics includes them all.
+MIDDLEWARE = ["hiring.observability.middleware.RequestIdMiddleware", *MIDDLEWARE]
+
+# Readiness (/healthz/ready, manage.py healthcheck): the reminder sweep ran within this
+# many seconds (beat runs it every HIRING_REMINDER_SWEEP_SECONDS), and the outbox holds no
+# more than so many due rows, none due for longer than HIRING_HEALTH_MAX_DUE_AGE_SECONDS.
+HIRING_HEALTH_BEAT_MAX_AGE_SECONDS = env_int(
+    "HIRING_HEALTH_BEAT_MAX_AGE_SECONDS", max(3 * HIRING_REMINDER_SWEEP_SECONDS, 180), minimum=1
+)
+HIRING_HEALTH_MAX_DUE_REMINDERS = env_int("HIRING_HEALTH_MAX_DUE_REMINDERS", 10_000, minimum=0)
+HIRING_HEALTH_MAX_DUE_WEBHOOKS = env_int("HIRING_HEALTH_MAX_DUE_WEBHOOKS", 10_000, minimum=0)
+HIRING_HEALTH_MAX_DUE_AGE_SECONDS = env_int("HIRING_HEALTH_MAX_DUE_AGE_SECONDS", 900, minimum=1)
+# A health probe over plain http from inside the host must not be sent to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]
+
+# Metrics (/metrics, Prometheus text format): readable with "Authorization: Bearer
+# <HIRING_METRICS_TOKEN>" or from an address in HIRING_METRICS_ALLOWED_NETWORKS.
+HIRING_METRICS_TOKEN = env_str("HIRING_METRICS_TOKEN", "")
+try:
+    HIRING_METRICS_ALLOWED_NETWORKS = [
+        _ipaddress.ip_network(item, strict=False)
+        for item in env_list("HIRING_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"HIRING_METRICS_ALLOWED_NETWORKS must list addresses or networks: {_exc}") from None
+# gunicorn and Celery's prefork pool are several processes: with PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus_client itself; an empty directory per container, e.g. a tmpfs) the
+# counters of all of them are added up. A worker serves its pool's metrics on this port (0: off).
+HIRING_WORKER_METRICS_PORT = env_int("HIRING_WORKER_METRICS_PORT", 0, minimum=0)
+if _multiproc_dir := env_str("PROMETHEUS_MULTIPROC_DIR", ""):
+    # prometheus_client writes there on the first count; a missing directory would fail a request.
+    Path(_multiproc_dir).mkdir(parents=True, exist_ok=True)
+
+# Error reports: nothing is sent unless SENTRY_DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
+except ValueError:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+_init_sentry(
+    dsn=SENTRY_DSN,
+    environment=env_str("SENTRY_ENVIRONMENT", ""),
+    release=env_str("SENTRY_RELEASE", ""),
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

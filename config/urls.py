@@ -3,6 +3,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from hiring.observability import views as ops
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and the compose health check: the process answers and reaches its database."""
@@ -18,6 +20,10 @@ admin.site.login_template = "hiring/auth/admin_login.html"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Operations (issue 8): liveness, readiness, Prometheus metrics.
+    path("healthz/live", ops.live, name="healthz-live"),
+    path("healthz/ready", ops.ready, name="healthz-ready"),
+    path("metrics", ops.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("hiring.api.urls")),
     path("", include("hiring.auth.urls")),

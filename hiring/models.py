@@ -699,3 +699,17 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"
+
+
+# --- operations (issue 8) ----------------------------------------------------------------
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (e.g. the reminder sweep, run by beat): what the
+    readiness check reads to tell "beat has stopped" from "nothing was due"."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S} UTC"

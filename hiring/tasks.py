@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from hiring import reminders, services, webhooks
+from hiring.observability import health
 
 # --- webhooks ---
 # The sweep claims due deliveries (hiring/webhooks.py) and queues one task per
@@ -30,7 +31,10 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
 
 @shared_task(name="hiring.tasks.sweep_reminders", ignore_result=True)
 def sweep_reminders() -> int:
-    return reminders.sweep()
+    handed = reminders.sweep()
+    # What the readiness check reads: beat (or a follow-up sweep) ran the sweep just now.
+    health.record_heartbeat()
+    return handed
 
 
 @shared_task(name="hiring.tasks.send_reminders", ignore_result=True)

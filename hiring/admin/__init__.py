@@ -5,6 +5,7 @@ reference.py departments, people, plans, positions and the read-only record.
 """
 
 from hiring.admin import (
+    failures,  # noqa: F401 (the index page's failure banner)
     identity,  # noqa: F401
     integrations,  # noqa: F401
     pipeline,  # noqa: F401

@@ -17,8 +17,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hiring import services
+from hiring.admin.failures import RetryMixin
 from hiring.admin.workflow import apply_errors
 from hiring.models import (
     ApiToken,
@@ -243,7 +246,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(RetryMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "event_kind",
@@ -252,6 +255,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "next_attempt_at",
         "last_status_code",
+        "reason",
         "delivered_at",
     ]
     list_filter = ["status", "event__kind"]
@@ -273,6 +277,26 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     inlines = [AttemptInline]
     actions = ["retry"]
     show_full_result_count = False
+
+    # One click on a failed delivery's row or page retries it (services.retry_webhook_delivery).
+    retry_permission = "hiring.change_webhookdelivery"
+    retry_after_column = "reason"
+
+    def can_retry(self, delivery: WebhookDelivery) -> bool:
+        return delivery.status == DeliveryStatus.FAILED
+
+    def retry_refusals(self):
+        return (DomainError, PermissionDenied)
+
+    def retry_one(self, request, delivery: WebhookDelivery) -> str:
+        services.retry_webhook_delivery(delivery=delivery, by=request.user)
+        return gettext("Delivery #%(id)s will be sent again at the next sweep.") % {"id": delivery.pk}
+
+    @admin.display(description=_("reason"))
+    def reason(self, delivery: WebhookDelivery) -> str:
+        """Why the last attempt failed (the whole text is on the delivery's page)."""
+        text = delivery.last_error or ""
+        return text if len(text) <= 80 else text[:79] + "…"
 
     def has_add_permission(self, request):
         return False

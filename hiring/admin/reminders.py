@@ -7,17 +7,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hiring import services
+from hiring.admin.failures import NeedsAttentionFilter, RetryMixin
 from hiring.models import Reminder, ReminderStatus
 from hiring.rules import DomainError
 from hiring.times import format_local
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(RetryMixin, admin.ModelAdmin):
     list_display = ("kind", "email", "due", "state", "attempts", "round")
-    list_filter = ("status", "kind", "urgent")
+    list_filter = (NeedsAttentionFilter, "status", "kind", "urgent")
     search_fields = ("key", "email")
     # Round.__str__ reads only its own columns: one join, not one query per row.
     list_select_related = ("round",)
@@ -46,6 +49,21 @@ class ReminderAdmin(admin.ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
+
+    # One click on a failed reminder's row or page sends it again (services.resend_reminder).
+    retry_label = _("Send again")
+    retry_permission = "hiring.change_reminder"
+    retry_after_column = "state"
+
+    def can_retry(self, reminder: Reminder) -> bool:
+        return reminder.status == ReminderStatus.FAILED
+
+    def retry_refusals(self):
+        return (DomainError, ValidationError, PermissionDenied)
+
+    def retry_one(self, request, reminder: Reminder) -> str:
+        services.resend_reminder(reminder=reminder, by=request.user, reason=gettext("Resent from the admin."))
+        return gettext("The reminder to %(email)s will be sent again within a minute.") % {"email": reminder.email}
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -34,7 +34,7 @@ def revoke_recruiters(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hiring', '0005_loop_feedback_due'),
+        ("hiring", "0010_heartbeat"),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hiring', '0012_candidate_erasure'),
+        ("hiring", "0012_candidate_erasure"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
