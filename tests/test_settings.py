@@ -42,6 +42,7 @@ def start(**env: str) -> subprocess.CompletedProcess:
         ({"HIRING_MIN_ROUNDS": "4"}, "HIRING_MIN_ROUNDS must be at least 5"),
         ({"HIRING_PANEL_MIN_DEPARTMENTS": "1"}, "HIRING_PANEL_MIN_DEPARTMENTS must be at least 2"),
         ({"HIRING_DEFAULT_TIME_ZONE": "Mars/Base"}, "HIRING_DEFAULT_TIME_ZONE must be an IANA time zone"),
+        ({"HIRING_DEFAULT_TIME_ZONE": "localtime"}, "HIRING_DEFAULT_TIME_ZONE must be an IANA time zone"),
         ({"DEBUG": "0", "SECRET_KEY": ""}, "SECRET_KEY must be set when DEBUG is off"),
     ],
 )
