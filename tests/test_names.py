@@ -181,3 +181,23 @@ def test_an_email_subject_stays_one_line_whatever_the_stored_name_holds(world):
 def test_single_line_turns_every_hidden_character_into_one_space():
     assert single_line("Eve\r\n\u202eExample\u2028 ") == "Eve Example"
     assert single_line("Mehr\u200cdad") == "Mehr\u200cdad"
+
+
+def test_the_migration_cleans_names_stored_before_the_check(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hiring.migrations.0009_names_refuse_hidden_characters")
+    stored = CandidateFactory()
+    Candidate.objects.filter(pk=stored.pk).update(full_name="Eve\r\nBcc: x@example.com \u202etcudorp")
+    fine = CandidateFactory(full_name="Mehr\u200cdad  Karimi")
+    person = world.interviewers[0].user
+    type(person).objects.filter(pk=person.pk).update(first_name="Ivy\u2066")
+
+    migration.clean_stored_names(apps, None)
+
+    assert Candidate.objects.get(pk=stored.pk).full_name == "Eve Bcc: x@example.com tcudorp"
+    assert Candidate.objects.get(pk=fine.pk).full_name == "Mehr\u200cdad  Karimi"  # nothing to clean: untouched
+    person.refresh_from_db()
+    assert person.first_name == "Ivy"

@@ -4,10 +4,34 @@ import hiring.validators
 from django.db import migrations, models
 
 
+# Names stored before the check may hold what it now refuses (a CR/LF, a right-to-left
+# override ...). They are cleaned the way hiring.validators.single_line cleans them: each such
+# character becomes a space. The database finds the candidates (a regex over the characters
+# that matter most); Python then cleans with the full rule. Time zones that are not places
+# ("localtime", "Factory") are left as they are: no one can tell which zone was meant.
+_SUSPECT = "[\x01-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+
+
+def clean_stored_names(apps, schema_editor):
+    from hiring.validators import single_line
+
+    Candidate = apps.get_model("hiring", "Candidate")
+    for candidate in Candidate.objects.filter(full_name__regex=_SUSPECT).only("pk", "full_name").iterator():
+        cleaned = single_line(candidate.full_name)
+        if cleaned != candidate.full_name:
+            Candidate.objects.filter(pk=candidate.pk).update(full_name=cleaned)
+    User = apps.get_model("auth", "User")
+    for field in ("first_name", "last_name"):
+        for user in User.objects.filter(**{f"{field}__regex": _SUSPECT}).only("pk", field).iterator():
+            cleaned = single_line(getattr(user, field))
+            User.objects.filter(pk=user.pk).update(**{field: cleaned})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('hiring', '0005_loop_feedback_due'),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
@@ -21,4 +45,5 @@ class Migration(migrations.Migration):
             name='full_name',
             field=models.CharField(max_length=200, validators=[hiring.validators.validate_person_name]),
         ),
+        migrations.RunPython(clean_stored_names, migrations.RunPython.noop),
     ]
