@@ -127,6 +127,9 @@ def _keep_for_after_sign_in(request: HttpRequest, round_id: int) -> None:
         if name in request.POST:
             kept[name] = request.POST.get(name, "")[:NOTES_MAX]
     request.session[PENDING_SCORECARD] = {"round": round_id, "data": kept}
+    messages.warning(
+        request, _("Your session had ended, so your scorecard is not saved yet. Sign in again to get it back.")
+    )
 
 
 def _take_pending(request: HttpRequest, round_: Round) -> dict[str, str] | None:

@@ -703,6 +703,7 @@ def test_a_scorecard_posted_after_the_session_ended_comes_back_after_signing_in(
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={scorecard_url(round_)}"
     assert not Scorecard.objects.filter(round=round_).exists()
+    assert "Sign in again to get it back." in client.get(response["Location"]).content.decode()
 
     response = client.post(
         reverse("login"),
