@@ -51,10 +51,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_timezone(name: str, default: str) -> str:
+    from hiring.validators import is_canonical_time_zone
+
     raw = os.environ.get(name, default)
     try:
         ZoneInfo(raw)
     except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be an IANA time zone such as Europe/Berlin (got {raw!r}).") from None
+    if not is_canonical_time_zone(raw):
+        # "localtime" and the like load, but mean the host's setting or no place at all.
         raise ImproperlyConfigured(f"{name} must be an IANA time zone such as Europe/Berlin (got {raw!r}).") from None
     return raw
 

@@ -409,8 +409,7 @@ HIRING_HEALTH_BEAT_MAX_AGE_SECONDS = env_int(
 HIRING_HEALTH_MAX_DUE_REMINDERS = env_int("HIRING_HEALTH_MAX_DUE_REMINDERS", 10_000, minimum=0)
 HIRING_HEALTH_MAX_DUE_WEBHOOKS = env_int("HIRING_HEALTH_MAX_DUE_WEBHOOKS", 10_000, minimum=0)
 HIRING_HEALTH_MAX_DUE_AGE_SECONDS = env_int("HIRING_HEALTH_MAX_DUE_AGE_SECONDS", 900, minimum=1)
-# A health probe over plain http from inside the host must not be sent to https.
-SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]
+# Health probes over plain http are exempt from the https redirect (SECURE_REDIRECT_EXEMPT below).
 
 # Metrics (/metrics, Prometheus text format): readable with "Authorization: Bearer
 # <HIRING_METRICS_TOKEN>" or from an address in HIRING_METRICS_ALLOWED_NETWORKS.
@@ -444,3 +443,72 @@ _init_sentry(
     release=env_str("SENTRY_RELEASE", ""),
     traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
 )
+
+# --- Transport and browser security (issue 8, fault 10) -------------------------
+# Everything a deployment needs for `manage.py check --deploy` to pass comes from the
+# environment; docker-compose.yml's web service sets the production values. The
+# defaults suit a development machine and the tests (plain http, no proxy).
+
+
+def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto,https' -> ('HTTP_X_FORWARDED_PROTO', 'https'); empty -> None.
+
+    Set it only behind a proxy that always sets (or strips) that header: a client
+    that can send it straight to the app could claim https it does not have."""
+    raw = env_str(name, "").strip()
+    if not raw:
+        return None
+    header, _sep, value = raw.partition(",")
+    header, value = header.strip(), value.strip()
+    if not header or not value or not all(ch.isalnum() or ch in "-_" for ch in header):
+        raise ImproperlyConfigured(f"{name} must look like X-Forwarded-Proto,https (got {raw!r}).")
+    meta = header.upper().replace("-", "_")
+    return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", value)
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The container's own health checks speak plain http to 127.0.0.1; they are not redirected.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [r"^healthz(/|$)", r"^metrics/?$"])
+# HSTS: browsers then refuse plain http to this host for that long. Start small, then raise.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# An interviewer writing a long scorecard keeps their session: the page pings while it is
+# open and every autosave renews it (hiring/views.py keepalive); idle sessions still end.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=300)
+
+# Content-Security-Policy (django-csp): only this origin's own files run or style a page;
+# no inline script or style anywhere, no plugin, no framing, forms post only here.
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+_csp_directives: dict[str, list[str]] = {
+    "default-src": [NONE],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    # Swagger UI and the admin draw a few icons as data: URIs.
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "manifest-src": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+    "base-uri": [NONE],
+    "object-src": [NONE],
+}
+# (Held in a private name: django-csp 4 takes any CSP_* setting for its old format.)
+_csp_report_uri = env_str("CSP_REPORT_URI", "")
+if _csp_report_uri:
+    _csp_directives["report-uri"] = [_csp_report_uri]
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only: a way to
+# try a change of policy on live traffic without breaking a page.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+# Swagger UI must not fetch its validator badge from swagger.io (and the policy would refuse it).
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"deepLinking": True, "validatorUrl": None}

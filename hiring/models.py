@@ -5,13 +5,17 @@ itself can hold."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+
+# The one place that says what a name, an address and a zone may hold (migrations name
+# validate_time_zone here, so it stays importable from this module).
+from hiring.validators import validate_email_text, validate_person_name, validate_time_zone
 
 # The dozen languages the company hires in (invitations and reminders are sent in these).
 LANGUAGES = [
@@ -38,21 +42,6 @@ RATING_SCALE = [
     (4, "Raises the bar: exceptional evidence"),
 ]
 RATING_MIN, RATING_MAX = 1, 4
-
-
-def validate_time_zone(value: str) -> None:
-    if not value or value not in _time_zones():
-        raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).")
-
-
-def _time_zones() -> set[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = available_timezones()
-    return _ZONES
-
-
-_ZONES: set[str] | None = None
 
 
 def validate_work_days(value: str) -> None:
@@ -209,8 +198,8 @@ class Position(models.Model):
 
 
 class Candidate(models.Model):
-    full_name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200, validators=[validate_person_name])
+    email = models.EmailField(max_length=254, validators=[validate_email_text])
     time_zone = TimeZoneField()
     preferred_language = models.CharField(max_length=5, choices=LANGUAGES, default="en")
     source = models.CharField(max_length=100, blank=True, help_text="Referral, careers site, agency ...")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from hiring.models import Reminder, ReminderKind
 from hiring.times import format_local, format_pair
+from hiring.validators import single_line
 
 Kind = ReminderKind
 
@@ -125,11 +126,28 @@ def context(reminder: Reminder) -> dict:
 def render(reminder: Reminder) -> tuple[str, str]:
     """(subject, text) in the recipient's language. A template's first line is the subject."""
     with translation.override(reminder.payload.get("language") or settings.LANGUAGE_CODE):
-        text = render_to_string(f"hiring/email/{reminder.kind}.txt", context(reminder))
+        ctx = context(reminder)
+        # The subject is the template's first line, so no value may break a line: a name with
+        # a CR/LF (stored before names were checked, or from anywhere else) would end the
+        # subject early and write header-looking lines into the body. Only the veto reason,
+        # which is body text, keeps its lines.
+        ctx["p"] = _single_lined(ctx["p"], keep=frozenset({"reason"}))
+        ctx["name"] = single_line(str(ctx["name"]))
+        text = render_to_string(f"hiring/email/{reminder.kind}.txt", ctx)
     subject, _sep, body = text.strip().partition("\n")
     # Template tags leave runs of blank lines; a message keeps at most one.
     body = re.sub(r"\n{3,}", "\n\n", body.strip())
-    return " ".join(subject.split()), body + "\n"
+    return single_line(subject), body + "\n"
+
+
+def _single_lined(value: object, *, keep: frozenset[str] = frozenset()) -> object:
+    if isinstance(value, str):
+        return single_line(value)
+    if isinstance(value, dict):
+        return {k: (v if k in keep else _single_lined(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_single_lined(item) for item in value]
+    return value
 
 
 def calendar_method(reminder: Reminder) -> str | None:

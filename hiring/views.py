@@ -12,15 +12,17 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hiring import selectors, services
-from hiring.forms import DecisionForm, ScorecardForm, apply_service_error
+from hiring.forms import NOTES_MAX, DecisionForm, ScorecardForm, apply_service_error
 from hiring.models import RATING_SCALE, Loop, Outcome, Round, RoundStatus, Scorecard
 from hiring.rules import DomainError
 
@@ -111,9 +113,41 @@ def round_packet(request: HttpRequest, round_id: int) -> HttpResponse:
 # --- the scorecard ---------------------------------------------------------------------
 
 
-@login_required
+# A scorecard posted after the session ended is kept in the (new, anonymous) session until
+# its author signs in again: login() keeps an anonymous session's data when it rotates the key.
+PENDING_SCORECARD = "hiring.pending_scorecard"
+PENDING_FIELDS = {"recommendation", "notes", "veto", "veto_reason"}
+PENDING_MAX_RATINGS = 50
+
+
+def _keep_for_after_sign_in(request: HttpRequest, round_id: int) -> None:
+    kept: dict[str, str] = {}
+    ratings = [name for name in request.POST if name.startswith("rating_")][:PENDING_MAX_RATINGS]
+    for name in [*PENDING_FIELDS, *ratings]:
+        if name in request.POST:
+            kept[name] = request.POST.get(name, "")[:NOTES_MAX]
+    request.session[PENDING_SCORECARD] = {"round": round_id, "data": kept}
+    messages.warning(
+        request, _("Your session had ended, so your scorecard is not saved yet. Sign in again to get it back.")
+    )
+
+
+def _take_pending(request: HttpRequest, round_: Round) -> dict[str, str] | None:
+    pending = request.session.get(PENDING_SCORECARD)
+    if not isinstance(pending, dict) or pending.get("round") != round_.pk:
+        return None
+    del request.session[PENDING_SCORECARD]
+    return pending.get("data") or None
+
+
 @require_http_methods(["GET", "POST"])
 def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Signed out while writing (the session expired or was ended elsewhere): keep what was
+        # typed, so the page after signing in shows it again instead of an empty form.
+        if request.method == "POST":
+            _keep_for_after_sign_in(request, round_id)
+        return redirect_to_login(reverse("scorecard", kwargs={"round_id": round_id}))
     round_ = _round_or_404(request, round_id)
     if not selectors.sits_on_round(request.user, round_):
         # The hiring manager and recruiters may read the packet; only the interviewer writes.
@@ -141,7 +175,18 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
                 return _after_save(request, round_, scorecard, action, form.cleaned_data["mode"])
         status = _status_for(form)
     else:
-        form = ScorecardForm(initial=ScorecardForm.initial_from(draft or current, mode=mode), competencies=competencies)
+        initial = ScorecardForm.initial_from(draft or current, mode=mode)
+        pending = _take_pending(request, round_)
+        if pending:
+            initial.update(pending)
+            messages.info(
+                request,
+                _(
+                    "You were signed out before your scorecard was saved. Here is what you wrote: "
+                    "check it, then save a draft or submit."
+                ),
+            )
+        form = ScorecardForm(initial=initial, competencies=competencies)
 
     context = {
         "round": round_,
@@ -155,6 +200,51 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
         "scale": RATING_SCALE,
     }
     return render(request, "hiring/scorecard_form.html", context, status=status)
+
+
+@require_POST
+def scorecard_autosave(request: HttpRequest, round_id: int) -> JsonResponse:
+    """The scorecard page saves a draft here as the person types (scorecard.js).
+
+    JSON, never a redirect: a signed-out caller gets 401 and the page keeps its text
+    (and its copy in the browser) until the person signs in again. Each save also renews
+    the session, so someone writing for a long time is not signed out under their hands.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": "signed_out", "message": _("You are signed out. Your text is kept in this browser.")},
+            status=401,
+        )
+    round_ = _round_or_404(request, round_id)
+    if not selectors.sits_on_round(request.user, round_):
+        raise Http404("No such scorecard.")
+    form = ScorecardForm(request.POST, competencies=list(round_.competencies.all()), final=False)
+    if not form.is_valid():
+        return JsonResponse({"error": "invalid", "errors": form.errors.get_json_data()}, status=400)
+    try:
+        scorecard = _save_scorecard(request, round_, form, "draft")
+    except (ValidationError, DomainError) as error:
+        conflict = isinstance(error, DomainError)
+        message = error.message if conflict else " ".join(error.messages)
+        return JsonResponse({"error": "refused", "message": message}, status=409 if conflict else 400)
+    request.session.modified = True
+    saved_at = timezone.localtime(timezone.now())
+    return JsonResponse(
+        {
+            "saved": True,
+            "revision": scorecard.revision,
+            "message": _("Draft saved at %(time)s.") % {"time": formats.time_format(saved_at, "H:i")},
+        }
+    )
+
+
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """An open scorecard page in use pings this, so its session does not end mid-sentence."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "signed_out"}, status=401)
+    request.session.modified = True  # saved again, so its expiry moves forward
+    return HttpResponse(status=204)
 
 
 def _save_scorecard(request: HttpRequest, round_: Round, form: ScorecardForm, action: str) -> Scorecard:

@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -676,6 +677,124 @@ def test_the_reading_pages_refuse_a_post(world, loop):
     client = signed_in(world.manager)
     assert client.post(debrief_url(loop), {"outcome": "hire"}).status_code == 405
     assert client.post("/").status_code == 405
+
+
+# --- issue 8, fault 4: nothing typed is lost when the session ends -------------------------
+
+
+def autosave_url(round_: Round) -> str:
+    return reverse("scorecard_autosave", kwargs={"round_id": round_.pk})
+
+
+def end_session(client: Client) -> None:
+    """What an expired session looks like to the server: the cookie names a session it no longer has."""
+    client.session.delete()
+
+
+def test_a_scorecard_posted_after_the_session_ended_comes_back_after_signing_in(world, loop):
+    round_ = rounds_of(loop)[1]
+    client = Client()
+    client.post(reverse("login"), {"username": round_.interviewer.user.username, "password": PASSWORD})
+    client.get(scorecard_url(round_))
+    end_session(client)
+
+    typed = scorecard_data(round_, notes="Forty minutes of careful notes: KEEP-ME.", veto="on", veto_reason="Why")
+    response = client.post(scorecard_url(round_), typed)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={scorecard_url(round_)}"
+    assert not Scorecard.objects.filter(round=round_).exists()
+    assert "Sign in again to get it back." in client.get(response["Location"]).content.decode()
+
+    response = client.post(
+        reverse("login"),
+        {"username": round_.interviewer.user.username, "password": PASSWORD, "next": scorecard_url(round_)},
+    )
+    assert response["Location"] == scorecard_url(round_)
+    page = client.get(scorecard_url(round_)).content.decode()
+    assert "Forty minutes of careful notes: KEEP-ME." in page
+    assert "You were signed out before your scorecard was saved" in page
+    assert 'id="id_veto" value="on" checked' in page and ">Why</textarea>" in page
+    for competency in round_.competencies.all():
+        assert checked(page, f"rating_{competency.pk}") == "3"
+    # Shown once: a later visit shows the saved state again.
+    assert "KEEP-ME" not in client.get(scorecard_url(round_)).content.decode()
+
+
+def test_a_kept_scorecard_goes_only_to_the_round_it_was_written_for(world, loop):
+    first, second = rounds_of(loop)[1:3]
+    client = Client()
+    client.post(scorecard_url(first), scorecard_data(first, notes="FOR-THE-FIRST"))
+    # Whoever signs in next sees it only on that round's page, and only if they sit on it.
+    client.force_login(second.interviewer.user)
+    assert "FOR-THE-FIRST" not in client.get(scorecard_url(second)).content.decode()
+    assert client.get(scorecard_url(first)).status_code == 404
+
+
+def test_autosave_saves_a_draft_through_the_service_and_renews_the_session(world, loop):
+    round_ = rounds_of(loop)[1]
+    client = signed_in(round_.interviewer.user)
+    before = client.session.get_expiry_date()
+    competency = round_.competencies.order_by("name").first()
+    response = client.post(
+        autosave_url(round_), {"mode": "submit", f"rating_{competency.pk}": "2", "notes": "Typing: AUTO-1"}
+    )
+    assert response.status_code == 200
+    assert response.json()["saved"] is True and "Draft saved at" in response.json()["message"]
+    draft = Scorecard.objects.get(round=round_)
+    assert draft.submitted_at is None and draft.notes == "Typing: AUTO-1"
+    assert Round.objects.get(pk=round_.pk).status == RoundStatus.SCHEDULED
+    assert client.session.get_expiry_date() >= before
+
+    # Typing on saves over the same draft.
+    client.post(autosave_url(round_), {"mode": "submit", "notes": "Typing: AUTO-2"})
+    assert list(Scorecard.objects.filter(round=round_).values_list("notes", flat=True)) == ["Typing: AUTO-2"]
+
+
+def test_autosave_answers_401_json_not_a_redirect_when_signed_out(world, loop):
+    round_ = rounds_of(loop)[1]
+    client = signed_in(round_.interviewer.user)
+    end_session(client)
+    response = client.post(autosave_url(round_), {"mode": "submit", "notes": "lost?"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "signed_out"
+    assert not Scorecard.objects.filter(round=round_).exists()
+
+
+def test_autosave_refuses_another_rounds_scorecard_a_closed_loop_and_a_get(world, loop):
+    mine, theirs = rounds_of(loop)[1:3]
+    client = signed_in(mine.interviewer.user)
+    assert client.post(autosave_url(theirs), {"mode": "submit", "notes": "x"}).status_code == 404
+    assert client.get(autosave_url(mine)).status_code == 405
+    services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer.")
+    response = client.post(autosave_url(mine), {"mode": "submit", "notes": "x"})
+    assert response.status_code == 409 and response.json()["message"]
+    assert not Scorecard.objects.filter(round=mine).exists()
+
+
+def test_autosave_and_keepalive_enforce_csrf(world, loop):
+    round_ = rounds_of(loop)[1]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(round_.interviewer.user)
+    assert client.post(autosave_url(round_), {"mode": "submit", "notes": "x"}).status_code == 403
+    assert client.post(reverse("keepalive")).status_code == 403
+    client.get(scorecard_url(round_))
+    token = client.cookies["csrftoken"].value
+    assert (
+        client.post(autosave_url(round_), {"mode": "submit", "notes": "x"}, HTTP_X_CSRFTOKEN=token).status_code == 200
+    )
+    assert client.post(reverse("keepalive"), HTTP_X_CSRFTOKEN=token).status_code == 204
+
+
+def test_keepalive_moves_the_session_expiry_forward(world):
+    client = signed_in(world.interviewers[0].user)
+    key = client.session.session_key
+    # A session about to end, as after a long time writing.
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(seconds=60))
+    response = client.post(reverse("keepalive"))
+    assert response.status_code == 204
+    assert Session.objects.get(session_key=key).expire_date > timezone.now() + dt.timedelta(days=1)
+    end_session(client)
+    assert client.post(reverse("keepalive")).status_code == 401
 
 
 # --- query counts ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -26,6 +27,7 @@ from hiring.models import (
     SeniorityLevel,
 )
 from hiring.rules import DomainError, check_plan, min_rounds
+from hiring.validators import validate_email_text, validate_person_name
 
 # --- reference data: departments, people, competencies, plans, positions ------------------
 
@@ -195,11 +197,35 @@ class InterviewerInline(admin.StackedInline):
     verbose_name_plural = "employee profile (time zone, working hours, panel facts)"
 
 
+class _PersonNameChecks:
+    """People's names and addresses obey hiring/validators.py, like candidates'. Django's own
+    User model cannot carry the validators (that would be a migration of django.contrib.auth),
+    so the forms that write people add them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "username"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_person_name)
+        if "email" in self.fields:
+            self.fields["email"].validators.append(validate_email_text)
+
+
+class EmployeeChangeForm(_PersonNameChecks, UserChangeForm):
+    pass
+
+
+class EmployeeCreationForm(_PersonNameChecks, UserCreationForm):
+    pass
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class EmployeeUserAdmin(DeactivateInsteadOfDeleteMixin, UserAdmin):
+    form = EmployeeChangeForm
+    add_form = EmployeeCreationForm
     inlines = [InterviewerInline]
     actions = ["deactivate_selected"]
     list_display = ["username", "first_name", "last_name", "email", "is_staff"]

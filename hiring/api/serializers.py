@@ -32,6 +32,7 @@ from hiring.models import (
     SeniorityLevel,
     WebhookSubscription,
 )
+from hiring.validators import validate_email_text, validate_person_name, validate_time_zone
 
 # --- reference data -------------------------------------------------------------
 
@@ -165,9 +166,13 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 
 class CandidateWriteSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(max_length=254)
-    time_zone = serializers.CharField(max_length=64, help_text="An IANA zone, e.g. Asia/Singapore.")
+    # The model's validators (hiring/validators.py), so the API refuses what the admin and the
+    # services refuse, in the same words, before anything is written.
+    full_name = serializers.CharField(max_length=200, validators=[validate_person_name])
+    email = serializers.EmailField(max_length=254, validators=[validate_email_text])
+    time_zone = serializers.CharField(
+        max_length=64, validators=[validate_time_zone], help_text="An IANA zone, e.g. Asia/Singapore."
+    )
     preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
     source = serializers.CharField(max_length=100, allow_blank=True, default="")
 

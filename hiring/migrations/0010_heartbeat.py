@@ -31,7 +31,7 @@ def undo(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("hiring", "0005_loop_feedback_due"),
+        ("hiring", "0009_names_refuse_hidden_characters"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
