@@ -68,8 +68,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--fill-only", action="store_true", help="fill the database and stop")
         parser.add_argument("--reuse", action="store_true", help="measure a database bench_admin filled before")
+        parser.add_argument("--only", default="", help="measure only the cases whose name contains this")
 
-    def handle(self, *args, candidates: int, repeat: int, fill_only: bool, reuse: bool, **options):
+    def handle(self, *args, candidates: int, repeat: int, fill_only: bool, reuse: bool, only: str, **options):
         if reuse:
             recruiter = User.objects.get(username="bench-recruiter")
             position = Position.objects.get(title="Engineer", recruiter=recruiter)
@@ -113,6 +114,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{'case':30} {'median ms':>10} {'min ms':>8} {'queries':>8} {'KB':>8}")
         clients: dict[int, Client] = {}
         for name, user, url in cases:
+            if only not in name:
+                continue
             if user.pk not in clients:
                 clients[user.pk] = Client()
                 clients[user.pk].force_login(user)
