@@ -372,7 +372,7 @@ class Round(models.Model):
             # "My interviews": one person's rounds that still take feedback, by time. Only the
             # open ones: a long-serving interviewer's submitted and cancelled history stays out.
             models.Index(
-                fields=["interviewer", "starts_at"],
+                fields=["interviewer", "starts_at", "id"],
                 condition=Q(status__in=FEEDBACK_ROUND_STATUSES),
                 name="round_open_by_interviewer_idx",
             ),

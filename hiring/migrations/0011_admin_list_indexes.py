@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='round',
-            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'held'])), fields=['interviewer', 'starts_at'], name='round_open_by_interviewer_idx'),
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'held'])), fields=['interviewer', 'starts_at', 'id'], name='round_open_by_interviewer_idx'),
         ),
         migrations.AddIndex(
             model_name='round',
