@@ -17,6 +17,7 @@ from hiring.models import (
     Competency,
     Loop,
     LoopStatus,
+    Rating,
     Round,
     RoundStatus,
     Scorecard,
@@ -140,6 +141,16 @@ def scorecards_visible_to(user: User) -> QuerySet[Scorecard]:
 
 
 # --- rule 6 -------------------------------------------------------------------
+
+
+def hire_blockers_of_loaded(loop: Loop, rounds: list[Round], current_scorecards: list[Scorecard]) -> list[str]:
+    """hire_blockers() from rows a page has already read: every round of the loop and every
+    current scorecard of it (as the debrief shows them), so the rule costs no query."""
+    scored = {card.round_id for card in current_scorecards}
+    states = [RoundState(label=r.label, kind=r.kind, status=r.status, has_scorecard=r.pk in scored) for r in rounds]
+    return _hire_blockers(
+        loop_status=loop.status, vetoed=loop.is_vetoed, rounds=states, position_min=loop.position.min_rounds
+    )
 
 
 def hire_blockers(loop: Loop) -> list[str]:
@@ -276,6 +287,18 @@ def loop_for_debrief(loop_id: int) -> Loop | None:
             )
         )
         .first()
+    )
+
+
+def debrief_scorecards(loop: Loop) -> list[Scorecard]:
+    """Every current scorecard of a loop, for those who see them all (recruiters and the
+    hiring manager: the debrief checks that first), with each rating's competency in the
+    same query as the ratings."""
+    return list(
+        Scorecard.objects.filter(round__loop=loop, is_current=True)
+        .select_related("round__interviewer__user", "round__interviewer__department", "author")
+        .prefetch_related(Prefetch("ratings", queryset=Rating.objects.select_related("competency")))
+        .order_by("round__order")
     )
 
 

@@ -282,7 +282,8 @@ def _debrief_loop_or_404(request: HttpRequest, loop_id: int) -> Loop:
 def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> dict:
     now = timezone.now()
     rounds = list(loop.rounds.all())
-    scorecards = list(selectors.visible_scorecards(request.user, loop))
+    # Only those who see every scorecard reach the debrief (_debrief_loop_or_404).
+    scorecards = selectors.debrief_scorecards(loop)
     by_round = {s.round_id: s for s in scorecards}
     # Rows: every competency any round assesses; columns: the submitted scorecards.
     competencies = {c.pk: c for r in rounds for c in r.competencies.all()}
@@ -311,7 +312,7 @@ def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> di
         "cancelled": cancelled,
         "veto": loop.veto_scorecard,
         "decision": decision,
-        "blockers": selectors.hire_blockers(loop) if loop.is_open else [],
+        "blockers": selectors.hire_blockers_of_loaded(loop, rounds, scorecards) if loop.is_open else [],
         "form": form,
         "now": now,
     }

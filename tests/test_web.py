@@ -782,8 +782,24 @@ def test_the_debrief_loads_in_constant_queries(world, loop, django_assert_num_qu
     client = signed_in(world.manager)
     # 1. session  2. user  3. interviewer profile  4. the loop with candidate, position, department,
     # hiring manager, veto and decision  5. its rounds with interviewers  6. their competencies
-    # 7. the scorecards with round, interviewer and author  8. their ratings  9. rated competencies
-    # 10. hire blockers (rounds with a has-scorecard flag)
-    with django_assert_num_queries(10):
+    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies.
+    # The hire blockers come from the rounds and scorecards already read.
+    with django_assert_num_queries(8):
         response = client.get(debrief_url(loop))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("submitted", [0, 2, 6])
+def test_the_debrief_reads_the_same_hire_blockers_as_the_rule_without_a_query(world, loop, submitted):
+    from hiring import selectors
+
+    for round_ in rounds_of(loop)[:submitted]:
+        world.submit(round_)
+    if submitted == 2:
+        services.cancel_round(round=rounds_of(loop)[4], by=world.recruiter, reason="Interviewer left")
+    fresh = selectors.loop_for_debrief(loop.pk)
+    rounds = list(fresh.rounds.all())
+    cards = selectors.debrief_scorecards(fresh)
+    assert selectors.hire_blockers_of_loaded(fresh, rounds, cards) == selectors.hire_blockers(fresh)
+    page = signed_in(world.manager).get(debrief_url(loop)).content.decode()
+    assert ('id="hire-blockers"' in page) == bool(selectors.hire_blockers(fresh))
