@@ -431,3 +431,14 @@ def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_a
     assert "3+ candidates (refine with a filter or a search)" in capped
     exact = recruiter_client.get(f"{CANDIDATES}?q=bulk+1").content.decode()
     assert "1 candidate" in exact and "3+" not in exact
+
+
+def test_the_pipeline_badges_escape_names_and_titles(recruiter_client, world):
+    loop = world.scheduled_loop(CandidateFactory(full_name="Esc Aped"), start=timezone.now() + dt.timedelta(days=1))
+    ivy = loop.rounds.get(order=2).interviewer.user
+    ivy.first_name = '<img src=x onerror="alert(1)">'
+    ivy.save()
+    loop.rounds.filter(order=3).update(title='Design "it" <now>')
+    page = recruiter_client.get(CANDIDATES).content.decode()
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert 'Design "it" <now>' not in page and "Design &quot;it&quot; &lt;now&gt;" in page
