@@ -238,14 +238,14 @@ class BoundedPaginator(CappedCountPaginator):
     total is known only once the last page is reached ("more" until then).
     """
 
+    # Page numbers come from the address bar; past this one an OFFSET is no longer a page anyone reads.
+    MAX_PAGE = 100_000
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows: list | None = None
         # True while rows exist past those read and no count says how many.
         self.more = False
-
-    # Page numbers come from the address bar; past this one an OFFSET is no longer a page anyone reads.
-    MAX_PAGE = 100_000
 
     def load(self, *, number: int, limit: int, with_total: bool) -> list:
         if not 1 <= number <= self.MAX_PAGE:
