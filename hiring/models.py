@@ -297,6 +297,8 @@ class Loop(models.Model):
             ),
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["updated_at"]),
+            # The admin loop list's order (newest first, then id), read backwards.
+            models.Index(fields=["created_at", "id"], name="loop_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -368,6 +370,15 @@ class Round(models.Model):
             models.Index(fields=["interviewer", "starts_at"]),
             models.Index(fields=["status", "feedback_due_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # "My interviews": one person's rounds that still take feedback, by time. Only the
+            # open ones: a long-serving interviewer's submitted and cancelled history stays out.
+            models.Index(
+                fields=["interviewer", "starts_at", "id"],
+                condition=Q(status__in=FEEDBACK_ROUND_STATUSES),
+                name="round_open_by_interviewer_idx",
+            ),
+            # The admin round list's order: newest loops first, each loop's rounds in order.
+            models.Index(fields=["-loop", "order"], name="round_admin_order_idx"),
         ]
 
     def __str__(self) -> str:

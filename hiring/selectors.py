@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from hiring.models import (
     Competency,
     Loop,
     LoopStatus,
+    Rating,
     Round,
     RoundStatus,
     Scorecard,
@@ -141,6 +143,16 @@ def scorecards_visible_to(user: User) -> QuerySet[Scorecard]:
 # --- rule 6 -------------------------------------------------------------------
 
 
+def hire_blockers_of_loaded(loop: Loop, rounds: list[Round], current_scorecards: list[Scorecard]) -> list[str]:
+    """hire_blockers() from rows a page has already read: every round of the loop and every
+    current scorecard of it (as the debrief shows them), so the rule costs no query."""
+    scored = {card.round_id for card in current_scorecards}
+    states = [RoundState(label=r.label, kind=r.kind, status=r.status, has_scorecard=r.pk in scored) for r in rounds]
+    return _hire_blockers(
+        loop_status=loop.status, vetoed=loop.is_vetoed, rounds=states, position_min=loop.position.min_rounds
+    )
+
+
 def hire_blockers(loop: Loop) -> list[str]:
     """Why a hire cannot be recorded on this loop now; empty when it can."""
     current = Scorecard.objects.filter(round=OuterRef("pk"), is_current=True)
@@ -161,25 +173,42 @@ def web_competencies_prefetch(lookup: str = "competencies") -> Prefetch:
     return Prefetch(lookup, queryset=Competency.objects.order_by("name"))
 
 
-def my_open_rounds(user: User) -> QuerySet[Round]:
-    """The person's rounds still ahead or still owing feedback, soonest first.
+def _my_feedback_rounds(user: User) -> QuerySet[Round]:
+    """The person's rounds that take feedback, in open loops, soonest first.
 
-    One query for the rounds (with candidate, position and whether a draft is
-    saved) and one for their competencies.
+    The filter on status is round_open_by_interviewer_idx's own condition and the order is
+    its columns, so each list reads just the rows it shows, however long the person's history.
+    The interviewer's id goes in as a value (the profile the time-zone middleware has already
+    read), not as a join on the user: only then can PostgreSQL see how many rows that person
+    has and walk the index in order instead of sorting all of them.
     """
-    draft = Scorecard.objects.filter(round=OuterRef("pk"), submitted_at__isnull=True)
+    try:
+        interviewer = user.interviewer
+    except ObjectDoesNotExist:
+        return Round.objects.none()
     return (
         Round.objects.filter(
-            interviewer__user=user,
+            interviewer=interviewer,
             status__in=FEEDBACK_ROUND_STATUSES,
             starts_at__isnull=False,
             loop__status__in=OPEN_LOOP_STATUSES,
         )
         .select_related("loop__candidate", "loop__position")
-        .prefetch_related(web_competencies_prefetch())
-        .annotate(has_draft=Exists(draft))
         .order_by("starts_at", "pk")
     )
+
+
+def my_owed_rounds(user: User, *, now: dt.datetime) -> QuerySet[Round]:
+    """Rounds that have begun and still owe this person's scorecard, oldest first (so the
+    most overdue first: feedback falls due a fixed time after the interview ends), each
+    with whether a draft is saved."""
+    draft = Scorecard.objects.filter(round=OuterRef("pk"), submitted_at__isnull=True)
+    return _my_feedback_rounds(user).filter(starts_at__lte=now).annotate(has_draft=Exists(draft))
+
+
+def my_upcoming_rounds(user: User, *, now: dt.datetime) -> QuerySet[Round]:
+    """Interviews still ahead, soonest first, with the competencies each assesses."""
+    return _my_feedback_rounds(user).filter(starts_at__gt=now).prefetch_related(web_competencies_prefetch())
 
 
 def my_recent_scorecards(user: User, *, since: dt.datetime, limit: int = 10) -> list[Scorecard]:
@@ -190,12 +219,12 @@ def my_recent_scorecards(user: User, *, since: dt.datetime, limit: int = 10) -> 
     )
 
 
-def loops_awaiting_decision_for(user: User) -> list[Loop]:
-    """Loops a hiring manager (or the position's recruiter) should decide now."""
+def loops_awaiting_decision_for(user: User) -> QuerySet[Loop]:
+    """Loops a hiring manager (or the position's recruiter) should decide now, longest waiting first."""
     mine = Q(position__hiring_manager=user)
     if is_recruiter(user):
         mine |= Q(position__recruiter=user)
-    return list(
+    return (
         Loop.objects.filter(mine, status=LoopStatus.AWAITING_DECISION)
         .select_related("candidate", "position__department")
         .order_by("updated_at", "pk")
@@ -258,6 +287,18 @@ def loop_for_debrief(loop_id: int) -> Loop | None:
             )
         )
         .first()
+    )
+
+
+def debrief_scorecards(loop: Loop) -> list[Scorecard]:
+    """Every current scorecard of a loop, for those who see them all (recruiters and the
+    hiring manager: the debrief checks that first), with each rating's competency in the
+    same query as the ratings."""
+    return list(
+        Scorecard.objects.filter(round__loop=loop, is_current=True)
+        .select_related("round__interviewer__user", "round__interviewer__department", "author")
+        .prefetch_related(Prefetch("ratings", queryset=Rating.objects.select_related("competency")))
+        .order_by("round__order")
     )
 
 

@@ -9,12 +9,13 @@ something that does not exist, so ids cannot be probed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -40,23 +41,78 @@ def _status_for(form) -> int:
 # --- my interviews ----------------------------------------------------------------
 
 
+# Each list on the page shows this many, with a link to the next ones: an interviewer with
+# thousands of open rounds gets the same small page as one with three.
+HOME_PAGE_SIZE = 20
+# Page numbers come from the address; past this one an OFFSET is no page anyone reads.
+HOME_MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list on My interviews, read as its rows plus one (does a next page exist?)."""
+
+    rows: list
+    number: int
+    has_next: bool
+    previous_url: str
+    next_url: str
+
+    @property
+    def shown_to(self) -> int:
+        """How many there are at least: all the earlier pages' and this one's."""
+        return (self.number - 1) * HOME_PAGE_SIZE + len(self.rows)
+
+
+class BadPage(ValueError):
+    pass
+
+
+def _list_page(request: HttpRequest, queryset, param: str) -> ListPage:
+    raw = request.GET.get(param, "1")
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= HOME_MAX_PAGE):
+        message = _("“%(param)s” must be a page number from 1 to %(max)s.")
+        raise BadPage(message % {"param": param, "max": HOME_MAX_PAGE})
+    number = int(raw)
+    offset = (number - 1) * HOME_PAGE_SIZE
+    rows = list(queryset[offset : offset + HOME_PAGE_SIZE + 1])
+
+    def url(page: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(page)
+        return f"?{query.urlencode()}#{param}-heading"
+
+    return ListPage(
+        rows=rows[:HOME_PAGE_SIZE],
+        number=number,
+        has_next=len(rows) > HOME_PAGE_SIZE,
+        previous_url=url(number - 1) if number > 1 else "",
+        next_url=url(number + 1),
+    )
+
+
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    upcoming, owed = [], []
-    for round_ in selectors.my_open_rounds(request.user):
-        (upcoming if round_.starts_at > now else owed).append(round_)
-    # Most overdue first, then the ones falling due soonest.
-    owed.sort(key=lambda r: (r.feedback_due_at or r.starts_at, r.pk))
+    user = request.user
+    try:
+        owed = _list_page(request, selectors.my_owed_rounds(user, now=now), "owed")
+        upcoming = _list_page(request, selectors.my_upcoming_rounds(user, now=now), "upcoming")
+        to_decide = _list_page(request, selectors.loops_awaiting_decision_for(user), "decide")
+    except BadPage as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    # Overdue rounds come first; when a full page is all overdue, more may follow.
+    overdue = sum(1 for r in owed.rows if r.feedback_due_at and r.feedback_due_at < now)
     context = {
         "now": now,
         "upcoming": upcoming,
         "owed": owed,
-        "overdue_count": sum(1 for r in owed if r.feedback_due_at and r.feedback_due_at < now),
-        "recent": selectors.my_recent_scorecards(request.user, since=now - RECENT_SUBMISSIONS),
-        "to_decide": selectors.loops_awaiting_decision_for(request.user),
-        "is_recruiter": selectors.is_recruiter(request.user),
+        "overdue_count": overdue,
+        "overdue_more": owed.has_next and overdue == len(owed.rows),
+        "to_decide": to_decide,
+        "recent": selectors.my_recent_scorecards(user, since=now - RECENT_SUBMISSIONS),
+        "is_recruiter": selectors.is_recruiter(user),
     }
     return render(request, "hiring/home.html", context)
 
@@ -315,7 +371,8 @@ def _debrief_loop_or_404(request: HttpRequest, loop_id: int) -> Loop:
 def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> dict:
     now = timezone.now()
     rounds = list(loop.rounds.all())
-    scorecards = list(selectors.visible_scorecards(request.user, loop))
+    # Only those who see every scorecard reach the debrief (_debrief_loop_or_404).
+    scorecards = selectors.debrief_scorecards(loop)
     by_round = {s.round_id: s for s in scorecards}
     # Rows: every competency any round assesses; columns: the submitted scorecards.
     competencies = {c.pk: c for r in rounds for c in r.competencies.all()}
@@ -344,7 +401,7 @@ def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> di
         "cancelled": cancelled,
         "veto": loop.veto_scorecard,
         "decision": decision,
-        "blockers": selectors.hire_blockers(loop) if loop.is_open else [],
+        "blockers": selectors.hire_blockers_of_loaded(loop, rounds, scorecards) if loop.is_open else [],
         "form": form,
         "now": now,
     }

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hiring import services
+from hiring.admin.pipeline import CandidateAdmin
 from hiring.models import (
     Candidate,
     Decision,
@@ -141,22 +142,119 @@ def add_candidates_with_loops(world, count: int, *, first: int = 0) -> None:
 
 
 def count_queries(client, url: str) -> int:
+    return len(captured_queries(client, url))
+
+
+def captured_queries(client, url: str) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return len(queries)
+    return [q["sql"] for q in queries.captured_queries]
 
 
-def test_the_candidate_list_costs_the_same_queries_for_5_and_500_candidates(recruiter_client, world):
+LOOPS = reverse("admin:hiring_loop_changelist")
+ROUNDS = reverse("admin:hiring_round_changelist")
+
+
+@pytest.mark.parametrize("query", ["", "?loop_status=scheduled", "?q=bulk"])
+def test_the_candidate_list_costs_the_same_eight_queries_for_5_and_500_candidates(recruiter_client, world, query):
     add_candidates_with_loops(world, 5)
-    few = count_queries(recruiter_client, CANDIDATES)
+    few = count_queries(recruiter_client, CANDIDATES + query)
     add_candidates_with_loops(world, 495, first=5)
-    many = count_queries(recruiter_client, CANDIDATES)
-    # session, user, the user's interviewer (time zone), user permissions, group permissions,
-    # the position filter's choices, the department filter's choices, the page's count,
-    # the page of candidates, their loops (with position, department and veto), the loops' rounds
-    # (with interviewer, user and department).
-    assert few == many == 11
+    many = count_queries(recruiter_client, CANDIDATES + query)
+    # 1. session  2. user  3. the user's interviewer (time zone)  4. the user's and their groups'
+    # permissions  5. the position and department filters' choices  6. the page of candidates plus
+    # one (with the capped count as a column when unfiltered)  7. their loops (with position,
+    # department and veto)  8. the loops' rounds (with interviewer, user and department).
+    assert few == many == 8
+
+
+def test_the_loop_list_costs_the_same_seven_queries_for_5_and_500_loops(recruiter_client, world):
+    add_candidates_with_loops(world, 5)
+    few = count_queries(recruiter_client, LOOPS)
+    add_candidates_with_loops(world, 495, first=5)
+    many = count_queries(recruiter_client, LOOPS)
+    # 1. session  2. user  3. interviewer (time zone)  4. permissions  5. the department filter's
+    # choices  6. the page of loops with candidate, position, department and veto, plus the
+    # capped count  7. their rounds with interviewer, user and department.
+    assert few == many == 7
+
+
+def test_the_round_list_costs_the_same_five_queries_for_30_and_3000_rounds(recruiter_client, world):
+    add_candidates_with_loops(world, 5)
+    few = count_queries(recruiter_client, ROUNDS)
+    add_candidates_with_loops(world, 495, first=5)
+    many = count_queries(recruiter_client, ROUNDS)
+    # 1. session  2. user  3. interviewer (time zone)  4. permissions  5. the page of rounds with
+    # loop, candidate, position and interviewer, plus the capped count.
+    assert few == many == 5
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        CANDIDATES + "?loop_status=scheduled",
+        CANDIDATES + "?q=bulk",
+        LOOPS + "?status__exact=scheduled",
+        ROUNDS + "?status__exact=scheduled",
+    ],
+)
+def test_a_filtered_list_counts_nothing_and_reads_one_row_past_the_page(recruiter_client, world, url):
+    add_candidates_with_loops(world, 30)
+    queries = captured_queries(recruiter_client, url)
+    # A selective filter would make even a capped count walk the table: no COUNT at all.
+    assert not [q for q in queries if "COUNT(" in q.upper()]
+    assert any(q.rstrip().endswith("LIMIT 101") for q in queries)
+
+
+def test_a_filtered_list_says_more_until_its_last_page(recruiter_client, world, monkeypatch):
+    monkeypatch.setattr(CandidateAdmin, "list_per_page", 2)
+    add_candidates_with_loops(world, 5)
+    query = "?q=bulk"
+    first = recruiter_client.get(CANDIDATES + query).content.decode()
+    assert "2+ candidates (more on the next page)" in first
+    assert "?p=2&amp;q=bulk" in first and "p=3" not in first
+    second = recruiter_client.get(CANDIDATES + query + "&p=2").content.decode()
+    assert "4+ candidates (more on the next page)" in second and "?p=3&amp;q=bulk" in second
+    last = recruiter_client.get(CANDIDATES + query + "&p=3").content.decode()
+    assert "5 candidates" in last and "more on the next page" not in last
+    assert last.count('class="hl-loop"') == 1
+
+
+@pytest.mark.parametrize("page", ["-1", "0", "99", "99999999999999999999"])
+def test_a_page_number_out_of_range_is_refused_not_a_500(recruiter_client, world, page):
+    add_candidates_with_loops(world, 3)
+    for url in (CANDIDATES, CANDIDATES + "?q=bulk", LOOPS, ROUNDS):
+        response = recruiter_client.get(f"{url}{'&' if '?' in url else '?'}p={page}")
+        assert response.status_code == 302 and "e=1" in response["Location"]
+
+
+def explain(queryset) -> str:
+    """The plan PostgreSQL picks when sorting and whole-table scans cost it the most: an index
+    whose order matches is then used if one exists, and a Sort node shows when none does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plans")
+@pytest.mark.parametrize(("model_admin", "index"), [("loop", "loop_created_idx"), ("round", "round_admin_order_idx")])
+def test_the_loop_and_round_lists_read_their_default_order_from_an_index(rf, world, model_admin, index):
+    from django.contrib import admin
+
+    from hiring.models import Loop as LoopModel
+    from hiring.models import Round as RoundModel
+
+    add_candidates_with_loops(world, 20)
+    model = {"loop": LoopModel, "round": RoundModel}[model_admin]
+    request = rf.get(f"/admin/hiring/{model_admin}/")
+    request.user = world.recruiter
+    changelist = admin.site._registry[model].get_changelist_instance(request)
+    plan = explain(changelist.queryset[:100])
+    assert index in plan and "Sort" not in plan
 
 
 def test_a_candidate_page_shows_loops_scorecards_and_history(recruiter_client, world):
@@ -333,3 +431,14 @@ def test_past_the_cap_the_list_says_how_many_at_least_instead_of_counting_them_a
     assert "3+ candidates (refine with a filter or a search)" in capped
     exact = recruiter_client.get(f"{CANDIDATES}?q=bulk+1").content.decode()
     assert "1 candidate" in exact and "3+" not in exact
+
+
+def test_the_pipeline_badges_escape_names_and_titles(recruiter_client, world):
+    loop = world.scheduled_loop(CandidateFactory(full_name="Esc Aped"), start=timezone.now() + dt.timedelta(days=1))
+    ivy = loop.rounds.get(order=2).interviewer.user
+    ivy.first_name = '<img src=x onerror="alert(1)">'
+    ivy.save()
+    loop.rounds.filter(order=3).update(title='Design "it" <now>')
+    page = recruiter_client.get(CANDIDATES).content.decode()
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert 'Design "it" <now>' not in page and "Design &quot;it&quot; &lt;now&gt;" in page

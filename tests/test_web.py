@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -818,15 +819,63 @@ def test_my_interviews_loads_in_constant_queries(world, django_assert_num_querie
     _loops_for_ivy(world, rows)
     client = signed_in(world.interviewers[0].user)
     # 1. the session  2. the user  3. the user's interviewer profile (time zone middleware)
-    # 4. my open rounds with candidate, position and a has-draft flag  5. their competencies
-    # 6. my recent scorecards with round, loop, candidate and position
-    # 7. loops awaiting my decision
-    with django_assert_num_queries(7):
+    # 4. a page of the rounds I owe a scorecard for, with candidate, position and a has-draft flag
+    # 5. a page of my upcoming rounds with candidate and position  6. their competencies
+    # 7. a page of loops awaiting my decision  8. my recent scorecards with round, loop,
+    # candidate and position
+    with django_assert_num_queries(8):
         response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("Write the scorecard<") == rows
     assert page.count('<p class="when">') == rows
+
+
+def test_my_interviews_shows_a_page_of_each_list_and_links_to_the_next(world, monkeypatch):
+    from hiring import views
+
+    monkeypatch.setattr(views, "HOME_PAGE_SIZE", 2)
+    now = timezone.now()
+    owed = [world.scheduled_loop(CandidateFactory(), start=now - dt.timedelta(hours=8 + 7 * k)) for k in range(3)]
+    ahead = [world.scheduled_loop(CandidateFactory(), start=now + dt.timedelta(days=d)) for d in range(1, 4)]
+    client = signed_in(world.interviewers[0].user)
+
+    first = client.get("/").content.decode()
+    assert first.count("Write the scorecard<") == 2 and first.count('<p class="when">') == 2
+    # Most overdue first; the third waits on the next page.
+    assert str(owed[2].candidate) in first and str(owed[0].candidate) not in first
+    assert str(ahead[0].candidate) in first and str(ahead[2].candidate) not in first
+    assert 'href="?owed=2#owed-heading"' in first and 'href="?upcoming=2#upcoming-heading"' in first
+    assert '<span class="count">2+</span>' in first
+
+    more_owed = client.get("/?owed=2").content.decode()
+    assert more_owed.count("Write the scorecard<") == 1 and str(owed[0].candidate) in more_owed
+    assert 'href="?owed=1#owed-heading"' in more_owed and "?owed=3" not in more_owed
+    assert more_owed.count('<p class="when">') == 2  # the other list stays on its first page
+
+    last = client.get("/?owed=2&upcoming=2").content.decode()
+    assert str(ahead[2].candidate) in last and last.count('<p class="when">') == 1
+
+
+@pytest.mark.parametrize("query", ["owed=0", "owed=-1", "upcoming=abc", "decide=99999999999", "owed=%D9%A3"])
+def test_a_bad_page_number_on_my_interviews_is_a_400_not_a_500(world, query):
+    response = signed_in(world.interviewers[0].user).get(f"/?{query}")
+    assert response.status_code == 400
+    assert "must be a page number" in response.content.decode()
+
+
+def test_my_interviews_reads_each_list_from_the_open_rounds_index(world):
+    from hiring import selectors
+    from tests.test_admin import explain
+
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's plans")
+    _loops_for_ivy(world, 3)
+    user = world.interviewers[0].user
+    now = timezone.now()
+    for queryset in (selectors.my_owed_rounds(user, now=now), selectors.my_upcoming_rounds(user, now=now)):
+        plan = explain(queryset[:21])
+        assert "round_open_by_interviewer_idx" in plan and "Sort" not in plan
 
 
 @pytest.mark.parametrize("submitted", [1, 5])
@@ -852,8 +901,24 @@ def test_the_debrief_loads_in_constant_queries(world, loop, django_assert_num_qu
     client = signed_in(world.manager)
     # 1. session  2. user  3. interviewer profile  4. the loop with candidate, position, department,
     # hiring manager, veto and decision  5. its rounds with interviewers  6. their competencies
-    # 7. the scorecards with round, interviewer and author  8. their ratings  9. rated competencies
-    # 10. hire blockers (rounds with a has-scorecard flag)
-    with django_assert_num_queries(10):
+    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies.
+    # The hire blockers come from the rounds and scorecards already read.
+    with django_assert_num_queries(8):
         response = client.get(debrief_url(loop))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("submitted", [0, 2, 6])
+def test_the_debrief_reads_the_same_hire_blockers_as_the_rule_without_a_query(world, loop, submitted):
+    from hiring import selectors
+
+    for round_ in rounds_of(loop)[:submitted]:
+        world.submit(round_)
+    if submitted == 2:
+        services.cancel_round(round=rounds_of(loop)[4], by=world.recruiter, reason="Interviewer left")
+    fresh = selectors.loop_for_debrief(loop.pk)
+    rounds = list(fresh.rounds.all())
+    cards = selectors.debrief_scorecards(fresh)
+    assert selectors.hire_blockers_of_loaded(fresh, rounds, cards) == selectors.hire_blockers(fresh)
+    page = signed_in(world.manager).get(debrief_url(loop)).content.decode()
+    assert ('id="hire-blockers"' in page) == bool(selectors.hire_blockers(fresh))

@@ -24,7 +24,7 @@ from hiring import selectors, services
 from hiring.admin.privacy import CandidatePrivacyMixin
 from hiring.admin.workflow import (
     AddRoundForm,
-    CappedCountPaginator,
+    BoundedListMixin,
     DecisionForm,
     PipelineMedia,
     ReasonForm,
@@ -45,7 +45,6 @@ from hiring.models import (
     Event,
     Loop,
     LoopStatus,
-    Position,
     Round,
     RoundStatus,
     Scorecard,
@@ -76,12 +75,33 @@ class LoopStatusFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(loops))
 
 
+def reference_choices(request) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The department and open-position filters' choices, read once per request in one query."""
+    cached = getattr(request, "_hiring_reference_choices", None)
+    if cached is None:
+        departments: dict[int, str] = {}
+        positions: list[tuple[str, int, str]] = []
+        rows = Department.objects.order_by("name").values_list(
+            "pk", "name", "positions__pk", "positions__title", "positions__is_open"
+        )
+        for pk, name, position_pk, title, is_open in rows:
+            departments[pk] = name
+            if position_pk is not None and is_open:
+                positions.append((title, position_pk, name))
+        cached = (
+            list(departments.items()),
+            [(pk, f"{title} ({name})") for title, pk, name in sorted(positions)],
+        )
+        request._hiring_reference_choices = cached
+    return cached
+
+
 class PositionFilter(admin.SimpleListFilter):
     title = "position"
     parameter_name = "position"
 
     def lookups(self, request, model_admin):
-        return [(p.pk, str(p)) for p in Position.objects.select_related("department").filter(is_open=True)]
+        return reference_choices(request)[1]
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -94,7 +114,7 @@ class DepartmentFilter(admin.SimpleListFilter):
     parameter_name = "department"
 
     def lookups(self, request, model_admin):
-        return [(d.pk, d.name) for d in Department.objects.all()]
+        return reference_choices(request)[0]
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -126,14 +146,11 @@ class CandidateForm(forms.ModelForm):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(CandidatePrivacyMixin, WorkflowMixin, admin.ModelAdmin):
+class CandidateAdmin(CandidatePrivacyMixin, BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
     form = CandidateForm
     list_display = ["candidate", "pipeline", "next_interview"]
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
     search_fields = ["full_name", "email"]
-    # A COUNT(*) over a million rows on every page view is not worth the figure.
-    show_full_result_count = False
-    paginator = CappedCountPaginator
     readonly_fields = ["pipeline_detail", "history"]
     actions = ["withdraw_selected", "erase_selected", "export_selected"]
     Media = PipelineMedia
@@ -279,12 +296,11 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Loop)
-class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
+class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
     list_display = ["candidate", "position", "status_label", "pipeline", "updated_at"]
     list_filter = ["status", "position__department"]
     search_fields = ["candidate__full_name", "candidate__email", "position__title"]
     list_select_related = ["candidate", "position__department", "veto_scorecard"]
-    show_full_result_count = False
     readonly_fields = [
         "candidate",
         "position",
@@ -471,12 +487,15 @@ class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(WorkflowMixin, admin.ModelAdmin):
+class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
     list_display = ["__str__", "loop", "interviewer", "starts_at", "status"]
     list_filter = ["status", "kind"]
     list_select_related = ["loop__candidate", "loop__position", "interviewer__user"]
     search_fields = ["loop__candidate__full_name", "interviewer__user__last_name"]
-    show_full_result_count = False
+    # Newest loops first, each loop's rounds in order, read from round_admin_order_idx.
+    # Round.Meta's ["loop", "order"] follows Loop's own ordering (created_at) through a join,
+    # which sorted every round before the first page could be shown.
+    ordering = ["-loop_id", "order"]
     readonly_fields = [
         "loop",
         "order",

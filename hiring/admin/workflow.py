@@ -9,16 +9,24 @@ service refuses comes back as an error on that form.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from hiring import services
 from hiring.models import (
@@ -26,6 +34,7 @@ from hiring.models import (
     Competency,
     Interviewer,
     Loop,
+    LoopStatus,
     Outcome,
     Position,
     Round,
@@ -58,26 +67,32 @@ class PipelineMedia:
 # --- rendering the pipeline ------------------------------------------------------
 
 
+# A list page draws 600 badges: labels from a dict and the standard library's escape, rather
+# than get_FOO_display() and format_html() per badge, halve the cost of drawing them.
+ROUND_STATUS_LABELS = dict(RoundStatus.choices)
+ROUND_KIND_LABELS = dict(RoundKind.choices)
+LOOP_STATUS_LABELS = dict(LoopStatus.choices)
+
+
 def round_badge(round_: Round, loop: Loop) -> str:
     vetoed = loop.veto_scorecard_id is not None and loop.veto_scorecard.round_id == round_.pk
     state = "veto" if vetoed else round_.status
-    label = "VETO" if vetoed else round_.get_status_display()
+    label = "VETO" if vetoed else str(ROUND_STATUS_LABELS.get(round_.status, round_.status))
     who = round_.interviewer.name if round_.interviewer_id else "no interviewer yet"
-    title = f"{round_.order}. {round_.label} · {who} · {label}"
-    return format_html(
-        '<span class="hl-badge hl-{}" title="{}"><b>{}</b> {}<span class="hl-state">{}</span></span>',
-        state,
-        title,
-        KIND_SHORT.get(round_.kind, "?"),
-        who.split(" ")[0] if round_.interviewer_id else "—",
-        label,
+    kind = round_.title or str(ROUND_KIND_LABELS.get(round_.kind, round_.kind))
+    title = f"{round_.order}. {kind} · {who} · {label}"
+    short = who.split(" ")[0] if round_.interviewer_id else "—"
+    kind_short = KIND_SHORT.get(round_.kind, "?")
+    return mark_safe(  # noqa: S308 -- every value below is escaped
+        f'<span class="hl-badge hl-{escape(state)}" title="{escape(title)}"><b>{escape(kind_short)}</b> '
+        f'{escape(short)}<span class="hl-state">{escape(label)}</span></span>'
     )
 
 
 def loop_pipeline(loop: Loop) -> str:
-    badges = format_html_join("", "{}", ((round_badge(r, loop),) for r in loop.rounds.all()))
+    badges = mark_safe("".join(round_badge(r, loop) for r in loop.rounds.all()))  # noqa: S308 -- built escaped
     status = "vetoed" if loop.is_vetoed else loop.status
-    status_label = "Vetoed" if loop.is_vetoed else loop.get_status_display()
+    status_label = "Vetoed" if loop.is_vetoed else str(LOOP_STATUS_LABELS.get(loop.status, loop.status))
     return format_html(
         '<div class="hl-loop"><span class="hl-status hl-status-{}">{}</span> '
         '<a href="{}">{}</a><div class="hl-rounds">{}</div></div>',
@@ -207,6 +222,133 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.CAP
+
+
+CAPPED_TOTAL = "_capped_total"
+
+
+class BoundedPaginator(CappedCountPaginator):
+    """A page read in one statement, whatever the size of the table.
+
+    load() fetches the page plus one row: the extra row says whether a next
+    page exists. An unfiltered list also carries the capped count (at most
+    CAP + 1 rows counted) as a column of that same statement. A filtered or
+    searched list counts nothing: a selective filter would make even a capped
+    count walk the whole table looking for matches it never finds, so its
+    total is known only once the last page is reached ("more" until then).
+    """
+
+    # Page numbers come from the address bar; past this one an OFFSET is no longer a page anyone reads.
+    MAX_PAGE = 100_000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows: list | None = None
+        # True while rows exist past those read and no count says how many.
+        self.more = False
+
+    def load(self, *, number: int, limit: int, with_total: bool) -> list:
+        if not 1 <= number <= self.MAX_PAGE:
+            raise IncorrectLookupParameters
+        offset = (number - 1) * self.per_page
+        queryset = self.object_list
+        if with_total:
+            queryset = queryset.annotate(**{CAPPED_TOTAL: capped_total(self.object_list, self.CAP)})
+        rows = list(queryset[offset : offset + limit + 1])
+        has_next = len(rows) > limit
+        self.rows = rows[:limit]
+        seen = offset + len(self.rows) + (1 if has_next else 0)
+        if with_total:
+            total = getattr(rows[0], CAPPED_TOTAL) if rows else 0
+            # Past the cap the counted total stops growing; the rows read still prove a minimum.
+            self.__dict__["count"] = max(total, seen)
+        else:
+            self.__dict__["count"] = seen
+            self.more = has_next
+        return self.rows
+
+    @property
+    def shown_to(self) -> int:
+        """How many rows there are at least, when the total is not known (`more`)."""
+        return self.count - 1 if self.more else self.count
+
+    def page(self, number):
+        if self.rows is None:
+            return super().page(number)
+        return self._get_page(self.rows, self.validate_number(number), self)
+
+
+def capped_total(queryset: QuerySet, cap: int) -> RawSQL:
+    """COUNT(*) over the first cap + 1 matches, as a column: one uncorrelated subquery that
+    the database runs once for the statement, bounded by the cap rather than the table."""
+    inner = queryset.order_by().values("pk")[: cap + 1]
+    sql, params = inner.query.get_compiler(using=queryset.db).as_sql()
+    # Safe: `sql` is Django's own compiled query and every value stays in `params`. The ORM
+    # has no COUNT over a LIMITed subquery as an expression.
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped_rows", params, output_field=IntegerField())  # noqa: S608, S611
+
+
+class BoundedChangeList(ChangeList):
+    """Django's changelist reads the count, then the page (and, for a single page, the whole
+    unsliced queryset again). This one reads the page once through BoundedPaginator.load()."""
+
+    def get_results(self, request):
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        if not isinstance(paginator, BoundedPaginator):
+            return super().get_results(request)
+        narrowed = bool(self.has_active_filters or self.query)
+        limit = self.list_max_show_all if self.show_all else self.list_per_page
+        number = 1 if self.show_all else self.page_num
+        rows = paginator.load(number=number, limit=limit, with_total=not narrowed)
+        if not rows and number > 1:
+            raise IncorrectLookupParameters
+        self.result_count = paginator.count
+        self.can_show_all = not paginator.more and not paginator.capped and self.result_count <= self.list_max_show_all
+        self.multi_page = self.result_count > self.list_per_page
+        if self.show_all and not self.can_show_all:
+            # Too many for one page: show the first page instead.
+            self.show_all = False
+            rows = rows[: self.list_per_page]
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.full_result_count = None
+        self.result_list = rows
+        self.paginator = paginator
+        return None
+
+
+def prime_permissions(user) -> None:
+    """Read a user's own and group permissions in one query instead of ModelBackend's two.
+
+    Only when ModelBackend is the sole backend: this fills the cache it reads from
+    (`_perm_cache`, the set it would build itself), so has_perm answers without a query.
+    """
+    if settings.AUTHENTICATION_BACKENDS != ["django.contrib.auth.backends.ModelBackend"]:
+        return
+    if not user.is_active or user.is_anonymous or user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    perms = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in perms}
+
+
+class BoundedListMixin:
+    """An admin list whose cost does not grow with its table: the page in one statement
+    (capped count when unfiltered, "next page exists" when filtered), permissions in one."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        prime_permissions(request.user)
+        return super().changelist_view(request, extra_context)
 
 
 def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[str]:

@@ -34,7 +34,7 @@ def revoke_recruiters(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("hiring", "0010_heartbeat"),
+        ("hiring", "0011_admin_list_indexes"),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 

@@ -1,12 +1,16 @@
 """Benchmark the recruiters' candidate list on a large database.
 
     DATABASE_URL=postgres://.../hiring_bench manage.py bench_admin --candidates 1000000
+    DATABASE_URL=... manage.py bench_admin --candidates 100000 --fill-only   # fill once
+    DATABASE_URL=... ALLOWED_HOSTS=testserver manage.py bench_admin --reuse   # measure again
 
 Fills an EMPTY database with N candidates, each with a six-round loop in a mix
 of states (bulk inserts: this measures reads, not the rules), then requests the
-admin candidate list as a recruiter, unfiltered, filtered and searched, and
-prints the median time and the query count of each. Refuses a database that
-already has candidates.
+admin lists (candidates, loops, rounds; unfiltered, filtered and searched) as a
+recruiter, "My interviews" as a heavy interviewer and as the hiring manager, and
+a debrief, and prints the median time, the query count and the size of each.
+Refuses to fill a database that already has candidates; --reuse measures one
+filled before (so code before and after a change can be timed on the same rows).
 """
 
 from __future__ import annotations
@@ -62,43 +66,81 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--candidates", type=int, default=100_000)
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--fill-only", action="store_true", help="fill the database and stop")
+        parser.add_argument("--reuse", action="store_true", help="measure a database bench_admin filled before")
+        parser.add_argument("--only", default="", help="measure only the cases whose name contains this")
 
-    def handle(self, *args, candidates: int, repeat: int, **options):
-        if Candidate.objects.exists():
-            raise CommandError("bench_admin fills an empty database; this one has candidates.")
-        started = time.perf_counter()
-        recruiter, position = self.company()
-        self.fill(candidates, position)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
+    def handle(self, *args, candidates: int, repeat: int, fill_only: bool, reuse: bool, only: str, **options):
+        if reuse:
+            recruiter = User.objects.get(username="bench-recruiter")
+            position = Position.objects.get(title="Engineer", recruiter=recruiter)
+        else:
+            if Candidate.objects.exists():
+                raise CommandError("bench_admin fills an empty database; this one has candidates.")
+            started = time.perf_counter()
+            recruiter, position = self.company()
+            self.fill(candidates, position)
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("ANALYZE")
+            self.stdout.write(
+                f"filled {candidates:,} candidates, {candidates * 6:,} rounds "
+                f"in {time.perf_counter() - started:.0f} s ({connection.vendor})"
+            )
+        if fill_only:
+            return
+        # The heavy interviewer sits on round 2 of every scheduled loop (2 in 7 of them: 28,600
+        # open rounds at 100,000 candidates); the hiring manager also sits on round 1 and decides
+        # every loop awaiting a decision.
+        interviewer = User.objects.get(username="bench-ivy1")
+        manager = position.hiring_manager
+        debriefed = Loop.objects.filter(status=LoopStatus.AWAITING_DECISION).order_by("pk").first()
+        cases = [
+            ("candidates", recruiter, "/admin/hiring/candidate/"),
+            ("candidates status=awaiting", recruiter, "/admin/hiring/candidate/?loop_status=awaiting_decision"),
+            ("candidates vetoed", recruiter, "/admin/hiring/candidate/?loop_status=vetoed"),
+            ("candidates overdue", recruiter, "/admin/hiring/candidate/?feedback=overdue"),
+            ("candidates position", recruiter, f"/admin/hiring/candidate/?position={position.pk}"),
+            ("candidates search name", recruiter, "/admin/hiring/candidate/?q=person+4242"),
+            ("candidates search email", recruiter, f"/admin/hiring/candidate/?q=c{candidates // 2}%40"),
+            ("loops", recruiter, "/admin/hiring/loop/"),
+            ("loops status=awaiting", recruiter, "/admin/hiring/loop/?status__exact=awaiting_decision"),
+            ("rounds", recruiter, "/admin/hiring/round/"),
+            ("rounds status=scheduled", recruiter, "/admin/hiring/round/?status__exact=scheduled"),
+            ("my interviews (interviewer)", interviewer, "/"),
+            ("my interviews (manager)", manager, "/"),
+            ("debrief", manager, f"/loops/{debriefed.pk}/debrief/"),
+        ]
+        # Wall time is what a person waits; on a shared machine it also counts the time this
+        # process waits for a CPU. "cpu" is this process's own CPU time (Python: the view and
+        # the rendering) and "sql" the database's side as the client timed it.
         self.stdout.write(
-            f"filled {candidates:,} candidates, {candidates * 6:,} rounds "
-            f"in {time.perf_counter() - started:.0f} s ({connection.vendor})"
+            f"{'case':30} {'median ms':>10} {'min ms':>8} {'cpu ms':>7} {'sql ms':>7} {'queries':>8} {'KB':>6}"
         )
-        client = Client()
-        client.force_login(recruiter)
-        cases = {
-            "unfiltered": "",
-            "status=awaiting_decision": "?loop_status=awaiting_decision",
-            "vetoed": "?loop_status=vetoed",
-            "feedback overdue": "?feedback=overdue",
-            "position": f"?position={position.pk}",
-            "search 'person 4242'": "?q=person+4242",
-            "search by email": f"?q=c{candidates // 2}%40",
-        }
-        self.stdout.write(f"{'case':28} {'median ms':>10} {'min ms':>8} {'queries':>8}")
-        for name, query in cases.items():
-            times, queries = [], 0
+        clients: dict[int, Client] = {}
+        for name, user, url in cases:
+            if only not in name:
+                continue
+            if user.pk not in clients:
+                clients[user.pk] = Client()
+                clients[user.pk].force_login(user)
+            client = clients[user.pk]
+            times, cpu, sql, queries = [], [], [], 0
             for _ in range(repeat):
                 with CaptureQueriesContext(connection) as captured:
-                    began = time.perf_counter()
-                    response = client.get(f"/admin/hiring/candidate/{query}")
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    response = client.get(url)
                     times.append((time.perf_counter() - began) * 1000)
+                    cpu.append((time.process_time() - began_cpu) * 1000)
                 if response.status_code != 200:
-                    raise CommandError(f"{name}: HTTP {response.status_code}")
+                    raise CommandError(f"{name}: HTTP {response.status_code} for {url}")
                 queries = len(captured)
-            self.stdout.write(f"{name:28} {statistics.median(times):10.1f} {min(times):8.1f} {queries:8d}")
+                sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            size = len(response.content) / 1024
+            self.stdout.write(
+                f"{name:30} {statistics.median(times):10.1f} {min(times):8.1f} {statistics.median(cpu):7.1f} "
+                f"{statistics.median(sql):7.1f} {queries:8d} {size:6.0f}"
+            )
 
     def company(self) -> tuple[User, Position]:
         engineering = Department.objects.create(name="Engineering")
