@@ -74,13 +74,14 @@ from hiring.reminders.planning import (
     on_scorecard_submitted,
     plan_resend,
 )
-from hiring.reminders.sending import SendResult, log, send_claimed, stale_reason, sweep
+from hiring.reminders.sending import SendResult, claim, log, send_claimed, send_due, stale_reason, sweep
 
 __all__ = [
     "Hours",
     "Reminder",
     "SendResult",
     "candidate_hours",
+    "claim",
     "day_before_due",
     "interviewer_hours",
     "last_in_hours_before",
@@ -95,6 +96,7 @@ __all__ = [
     "on_scorecard_submitted",
     "plan_resend",
     "send_claimed",
+    "send_due",
     "stale_reason",
     "sweep",
 ]
