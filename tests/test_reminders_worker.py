@@ -27,3 +27,17 @@ def test_the_demo_starts_its_worker_again_when_it_dies_and_stops_it_for_good_on_
     assert supervisor.process.poll() is not None
     time.sleep(0.5)
     assert supervisor.starts == 2  # stopped for good: not started again
+
+
+def test_the_worker_is_configured_to_wait_out_a_broker_outage_however_long():
+    """The e2e test restarts a broker under a busy worker; these are the settings that
+    let it wait longer than a test can (the default gives up after 100 reconnections)."""
+    from config.celery import app
+
+    assert app.conf.broker_connection_retry and app.conf.broker_connection_retry_on_startup
+    assert app.conf.broker_connection_max_retries is None
+    assert app.conf.broker_channel_error_retry is True
+    if str(app.conf.broker_url).startswith("redis"):
+        options = app.conf.broker_transport_options
+        assert options["retry_on_timeout"] is True
+        assert 0 < options["health_check_interval"] < options["socket_timeout"]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -270,7 +271,10 @@ def _send_one(
         result.withdrawn += _finish(reminder, token, status=Status.WITHDRAWN, error=stale, moment=moment)
         return
     try:
-        message = notifications.build_message(reminder, connection=connection)
+        # SMTP gets the message written straight to bytes (the lean path); other
+        # backends, and addresses that need internationalising, get an EmailMessage.
+        raw = notifications.build_bytes(reminder) if isinstance(connection, SMTPBackend) else None
+        message = notifications.build_message(reminder, connection=connection) if raw is None else None
     except SoftTimeLimitExceeded:
         raise
     except Exception as exc:
@@ -283,7 +287,10 @@ def _send_one(
         # Opened here, not by send_messages (which would close it again after each
         # message): one SMTP session serves the whole batch, and is reopened after an error.
         connection.open()
-        connection.send_messages([message])
+        if raw is not None:
+            connection.connection.sendmail(*raw)
+        else:
+            connection.send_messages([message])
     except SoftTimeLimitExceeded:
         raise
     except Exception as exc:
