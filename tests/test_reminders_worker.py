@@ -13,15 +13,32 @@ from hiring.management.commands.demo import Supervisor
 from tests.test_celery_e2e import wait_for
 
 
-def test_the_demo_starts_its_worker_again_when_it_dies_and_stops_it_for_good_on_exit():
-    supervisor = Supervisor([sys.executable, "-c", "import time; time.sleep(60)"], env=dict(os.environ), min_delay=0.1)
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_demo_starts_its_worker_again_when_it_dies_and_stops_it_for_good_on_exit(tmp_path):
+    # A "worker" with a child of its own, as celery's pool and embedded beat are.
+    script = (
+        "import pathlib, subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"pathlib.Path({str(tmp_path)!r}, f'child-{{child.pid}}').touch(); time.sleep(60)"
+    )
+    supervisor = Supervisor([sys.executable, "-c", script], env=dict(os.environ), min_delay=0.1)
     supervisor.start()
-    wait_for(lambda: supervisor.starts == 1, timeout=10, what="the first worker")
+    wait_for(lambda: list(tmp_path.glob("child-*")), timeout=20, what="the first worker")
     first = supervisor.process
+    [orphan] = [int(path.name.split("-")[1]) for path in tmp_path.glob("child-*")]
     os.kill(first.pid, signal.SIGKILL)  # an OOM kill, or an exit on an error it did not survive
     wait_for(lambda: supervisor.starts == 2, timeout=10, what="the worker to be started again")
     assert supervisor.process.pid != first.pid
     assert supervisor.process.poll() is None
+    # What the dead worker left behind (its pool, its beat) is ended with it.
+    wait_for(lambda: not alive(orphan), timeout=10, what="the dead worker's child to be ended")
 
     supervisor.stop()
     assert supervisor.process.poll() is not None

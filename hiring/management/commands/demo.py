@@ -4,8 +4,10 @@ broker when REDIS_URL is unset), and serve the site until Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -52,11 +54,14 @@ class Supervisor:
             with self._lock:
                 if self._stopping.is_set():
                     return
-                # Our own interpreter and fixed arguments: no untrusted input.
-                self.process = subprocess.Popen(self.command, env=self.env)  # noqa: S603
+                # Our own interpreter and fixed arguments: no untrusted input. A session
+                # of its own, so the whole worker (pool children, embedded beat) can be
+                # ended together: a killed worker leaves its beat running otherwise.
+                self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)  # noqa: S603
                 self.starts += 1
             started = time.monotonic()
             code = self.process.wait()
+            self._end_group(self.process, signal.SIGKILL)  # whatever it left behind
             if self._stopping.is_set():
                 return
             delay = self.min_delay if time.monotonic() - started > 60 else min(delay * 2, self.max_delay)
@@ -64,17 +69,22 @@ class Supervisor:
             sys.stderr.write(f"The Celery worker exited (code {code}); starting it again in {delay:.0f} s.\n")
             self._stopping.wait(delay)
 
+    @staticmethod
+    def _end_group(process: subprocess.Popen, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+
     def stop(self, timeout: float = 20) -> None:
         with self._lock:
             self._stopping.set()
             process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            if process.poll() is None:
+                self._end_group(process, signal.SIGTERM)  # warm shutdown: finish the task in hand
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=timeout)
+            self._end_group(process, signal.SIGKILL)
+            process.wait()
         self._thread.join(timeout=timeout)
 
 
