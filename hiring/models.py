@@ -591,7 +591,18 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["due_at"]
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            # The claim: pending rows in due order, read from the front and stopped
+            # after a batch, so it costs the same at any backlog (outbox.claim_pending).
+            models.Index(
+                fields=["due_at", "id"], name="reminder_pending_due", condition=Q(status=ReminderStatus.PENDING)
+            ),
+            # Claims whose worker died, found apart (outbox.recover_expired): few rows.
+            models.Index(
+                fields=["claimed_until"], name="reminder_claimed_until", condition=Q(status=ReminderStatus.CLAIMED)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.email} at {self.due_at:%Y-%m-%d %H:%M} UTC"

@@ -8,15 +8,20 @@ row was written), so sending the same row twice produces the same message.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
 import hashlib
+import quopri
 import re
+from email.header import Header
 from email.mime.text import MIMEText
-from email.utils import parseaddr
+from email.utils import formatdate, parseaddr
 
 import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -219,3 +224,96 @@ def build_message(reminder: Reminder, *, connection=None) -> EmailMessage:
         part.add_header("Content-Disposition", "attachment", filename="invite.ics")
         message.attach(part)
     return message
+
+
+# --- the same message, built straight to bytes for SMTP ---------------------------------
+#
+# EmailMessage.message().as_bytes() runs the email package's generic generator: it
+# parses, folds and re-encodes every header, and was most of the CPU a reminder
+# cost a worker (issue 8, "speed at scale"). A reminder has a fixed shape (a few
+# known headers, a text part, perhaps a calendar), so build_bytes writes it
+# directly. It is used for SMTP only (hiring/reminders/sending.py); other
+# backends (files in the demo, locmem in tests) get build_message, and
+# tests/test_reminders_mime.py checks that both say the same.
+
+_SAFE_HEADER = re.compile(r"^[\x20-\x7e]*$")
+
+
+@functools.lru_cache(maxsize=4)
+def _sender(from_email: str) -> tuple[str, str]:
+    """(From header, envelope address) for DEFAULT_FROM_EMAIL, computed once."""
+    _name, address = parseaddr(from_email)
+    header = sanitize_address(from_email, "utf-8")
+    return header, address
+
+
+def _header(name: str, value: str) -> bytes:
+    """One header line; non-ASCII or long values are RFC 2047 encoded and folded.
+    A CR or LF can never reach the header block: values are single-line by then,
+    and anything else is refused rather than written."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"A line break in the {name} header.")
+    if _SAFE_HEADER.match(value) and len(name) + len(value) < 76:
+        return f"{name}: {value}\r\n".encode("ascii")
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    encoded = Header(value, charset).encode(linesep="\r\n")
+    return f"{name}: {encoded}\r\n".encode("ascii")
+
+
+def _text_part(body: str) -> bytes:
+    data = body.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    if data.isascii() and all(len(line) < 990 for line in data.split(b"\r\n")):
+        return b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n' + data
+    encoded = quopri.encodestring(data.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+    return b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n' + encoded
+
+
+def _calendar_part(calendar: bytes, method: str) -> bytes:
+    encoded = base64.encodebytes(calendar).replace(b"\n", b"\r\n")
+    return (
+        f'Content-Type: text/calendar; charset="utf-8"; method="{method}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        'Content-Disposition: attachment; filename="invite.ics"\r\n\r\n'
+    ).encode("ascii") + encoded
+
+
+def build_bytes(reminder: Reminder) -> tuple[str, list[str], bytes] | None:
+    """(envelope sender, recipients, message bytes) for SMTP: the message
+    build_message makes, written directly. None when the recipient's address is
+    not plain ASCII (an internationalised address): build_message handles those."""
+    if not reminder.email.isascii():
+        return None
+    subject, body = render(reminder)
+    from_header, sender = _sender(settings.DEFAULT_FROM_EMAIL)
+    head = b"".join(
+        [
+            _header("Subject", subject),
+            _header("From", from_header),
+            _header("To", reminder.email),
+            _header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+            _header("Message-ID", message_id(reminder.key)),
+            b"Auto-Submitted: auto-generated\r\n",
+            b"X-Auto-Response-Suppress: All\r\n",
+            _header("X-Hiring-Reminder", reminder.kind),
+            b"MIME-Version: 1.0\r\n",
+        ]
+    )
+    text = _text_part(body)
+    method = calendar_method(reminder)
+    if not (method and reminder.payload.get("starts_at")):
+        return sender, [reminder.email], head + text
+    # The boundary is derived from the row, so every attempt at it writes the same parts.
+    boundary = "==hiring-" + hashlib.sha256(reminder.key.encode()).hexdigest()[:24] + "=="
+    calendar = _calendar_part(build_calendar(reminder, method=method), method)
+    delimiter = f"--{boundary}\r\n".encode("ascii")
+    message = (
+        head
+        + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+        + delimiter
+        + text
+        + b"\r\n"
+        + delimiter
+        + calendar
+        + f"--{boundary}--\r\n".encode("ascii")
+    )
+    return sender, [reminder.email], message

@@ -44,3 +44,64 @@ def claim_due(
                 status=claimed, claimed_until=now + lease, claim_token=token, attempts=F("attempts") + 1
             )
     return token, ids
+
+
+# --- the backlog-proof pair: claim pending rows, recover expired claims apart ---------------
+#
+# claim_due above takes pending and expired rows in one query (an OR of two index
+# ranges, then a sort of every due row): its cost grows with the backlog. The two
+# functions below split it. claim_pending reads a partial index of pending rows in
+# due order and stops after `limit` entries, so it costs the same at 100,000 due
+# as at 1,000; recover_expired turns claims whose holder died back into pending
+# rows, reading a partial index of claimed rows, which a sweep holds few of.
+
+
+def claim_pending(
+    model: type[Model],
+    *,
+    now: dt.datetime,
+    due_field: str,
+    limit: int,
+    lease: dt.timedelta,
+    pending: str = "pending",
+    claimed: str = "claimed",
+    count_attempt: bool = True,
+) -> tuple[str, list[int]]:
+    """Claim up to `limit` pending rows due by `now`, oldest first; return the token and ids.
+
+    Meant to be called by the worker that sends them, right before it does, so a
+    claim never waits in a queue: `count_attempt` then charges the attempt at the
+    moment the send starts. Same locking as claim_due.
+    """
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        qs = model.objects.filter(status=pending, **{f"{due_field}__lte": now}).order_by(due_field, "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:limit])
+        if ids:
+            changes = {"status": claimed, "claimed_until": now + lease, "claim_token": token}
+            if count_attempt:
+                changes["attempts"] = F("attempts") + 1
+            model.objects.filter(pk__in=ids).update(**changes)
+    return token, ids
+
+
+def recover_expired(
+    model: type[Model], *, now: dt.datetime, pending: str = "pending", claimed: str = "claimed", limit: int = 1000
+) -> int:
+    """Hand rows whose claim ran out (their worker died) back as pending; return how many.
+
+    Their due time is kept, so they are claimed first. Not an attempt by itself:
+    the attempt was charged when the claim was taken.
+    """
+    with transaction.atomic():
+        qs = model.objects.filter(status=claimed, claimed_until__lt=now).order_by("claimed_until", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return 0
+        return model.objects.filter(pk__in=ids, status=claimed).update(
+            status=pending, claimed_until=None, claim_token=""
+        )

@@ -24,9 +24,11 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
 
 
 # --- reminders ---
-# Beat runs the sweep; it claims due reminders and queues one task per batch.
+# Beat runs the sweep; it queues one send_due_reminders task per batch of due
+# rows, and each task claims its batch when it starts (hiring/reminders/sending.py).
 # Acknowledged late (CELERY_TASK_ACKS_LATE): a task whose worker dies is
-# delivered again, and the claim token makes the second run harmless.
+# delivered again and claims a fresh batch; the dead one's rows come back when
+# their lease runs out.
 
 
 @shared_task(name="hiring.tasks.sweep_reminders", ignore_result=True)
@@ -37,16 +39,24 @@ def sweep_reminders() -> int:
     return handed
 
 
+@shared_task(name="hiring.tasks.send_due_reminders", ignore_result=True)
+def send_due_reminders() -> dict:
+    result = reminders.send_due(budget=float(settings.CELERY_TASK_SOFT_TIME_LIMIT))
+    if result.claimed >= settings.HIRING_REMINDER_BATCH_SIZE or result.released:
+        # A full batch means more may be due: the next batch goes now rather than at
+        # the next beat. One follow-up per task, so the number of senders does not
+        # grow; it expires like the sweep's own. Best effort: beat sweeps anyway.
+        try:
+            send_due_reminders.apply_async(expires=float(settings.HIRING_REMINDER_SWEEP_SECONDS))
+        except Exception:
+            reminders.log.warning("Could not queue the next reminder batch.", exc_info=True)
+    return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "released": result.released}
+
+
 @shared_task(name="hiring.tasks.send_reminders", ignore_result=True)
 def send_reminders(token: str, ids: list[int]) -> dict:
+    """A batch claimed by a sweep of the previous version, still queued at the upgrade."""
     result = reminders.send_claimed(token=token, ids=ids, budget=float(settings.CELERY_TASK_SOFT_TIME_LIMIT))
-    if len(ids) >= settings.HIRING_REMINDER_BATCH_SIZE or result.released:
-        # A full batch means more may be due: sweep again now rather than at the
-        # next beat. Best effort: if the broker is gone, beat sweeps anyway.
-        try:
-            sweep_reminders.apply_async(expires=float(settings.HIRING_REMINDER_SWEEP_SECONDS))
-        except Exception:
-            reminders.log.warning("Could not queue a follow-up sweep.", exc_info=True)
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "released": result.released}
 
 

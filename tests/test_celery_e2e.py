@@ -9,6 +9,7 @@ redis-server of its own on a spare port and stops that one, never the shared one
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -64,12 +65,15 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, log:
 
 
 class Sink:
-    """An SMTP server that keeps what it is given."""
+    """An SMTP server that keeps what it is given (`delay` seconds a message: a slow relay)."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -105,7 +109,9 @@ def shared_database_url(transactional_db) -> str:
 class Worker:
     """`celery -A config worker -B` in its own process group, on its own queue."""
 
-    def __init__(self, tmp_path: Path, *, redis_url: str, database_url: str, smtp_port: int) -> None:
+    def __init__(
+        self, tmp_path: Path, *, redis_url: str, database_url: str, smtp_port: int, env: dict | None = None
+    ) -> None:
         self.log = tmp_path / "worker.log"
         queue = f"e2e-{uuid.uuid4().hex[:12]}"
         env = {
@@ -121,6 +127,7 @@ class Worker:
             "HIRING_REMINDER_SWEEP_SECONDS": "1",
             "HIRING_VAR_DIR": str(tmp_path / "var"),
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         command = [
             str(Path(sys.executable).with_name("celery")),
@@ -162,8 +169,8 @@ class Worker:
 def start_worker(tmp_path, shared_database_url, smtp):
     started: list[Worker] = []
 
-    def start(redis_url: str) -> Worker:
-        worker = Worker(tmp_path, redis_url=redis_url, database_url=shared_database_url, smtp_port=smtp[1])
+    def start(redis_url: str, env: dict | None = None) -> Worker:
+        worker = Worker(tmp_path, redis_url=redis_url, database_url=shared_database_url, smtp_port=smtp[1], env=env)
         started.append(worker)
         return worker
 
@@ -297,3 +304,35 @@ def test_reminders_written_while_redis_is_down_go_out_once_it_is_back(world, smt
         ["hank@example.com", round_.loop.candidate.email]
     )
     assert waiting.filter(status=ReminderStatus.SENT).count() == 2
+
+
+def test_the_worker_rides_out_a_broker_restart_in_the_middle_of_a_backlog_and_sends_everything_once(
+    world, smtp, own_redis, start_worker
+):
+    """Issue 8, fault 3: the broker drops while the worker is busy acking; it must not exit."""
+    from tests.test_reminders_backlog import seed
+
+    sink, _port = smtp
+    sink.delay = 0.01
+    worker = start_worker(own_redis.url, env={"HIRING_REMINDER_BATCH_SIZE": "20"})
+    seed(300)
+    wait_for(lambda: len(sink.messages) >= 40, timeout=60, what="the backlog to start going out", log=worker.log)
+    own_redis.stop()
+    round_ = schedule_one(world, interviewer=world.manager.interviewer, start=upcoming(LONDON, 3, 11))
+    time.sleep(float(os.environ.get("E2E_OUTAGE_SECONDS", "8")))  # several reconnection attempts
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]
+
+    own_redis.start()
+    invited = ["hank@example.com", round_.loop.candidate.email]
+    wait_for(
+        lambda: all(sink.to(address) for address in invited) and len(sink.messages) >= 302,
+        timeout=120,
+        what="the backlog and the invitations written during the outage",
+        log=worker.log,
+    )
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]
+    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 302
+    # At most the run in flight when the broker went may go twice (same Message-ID); nothing is lost.
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert len(set(ids)) == 302
+    assert len(ids) - len(set(ids)) <= settings.HIRING_REMINDER_BATCH_SIZE

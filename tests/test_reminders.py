@@ -31,12 +31,16 @@ pytestmark = pytest.mark.django_db
 
 
 def run_sweep(now: dt.datetime) -> int:
-    """One beat tick at `now`, with the workers' part done inline."""
+    """One beat tick at `now`, with the workers' part done inline: each task the
+    sweep queues runs at once. Returns how many rows those tasks claimed."""
+    claimed = 0
 
-    def inline(token: str, ids: list[int], claimed_until: dt.datetime) -> None:
-        reminders.send_claimed(token=token, ids=ids, now=now)
+    def inline(expires: dt.datetime) -> None:
+        nonlocal claimed
+        claimed += reminders.send_due(now=now).claimed
 
-    return reminders.sweep(now=now, dispatch=inline)
+    reminders.sweep(now=now, dispatch=inline)
+    return claimed
 
 
 def sent(kind: str | None = None, to: str | None = None) -> list:
@@ -504,3 +508,67 @@ def test_a_round_moved_into_the_past_is_announced_to_nobody_but_its_feedback_is_
     run_sweep(timezone.now())
     assert not sent(Kind.UPDATE) and not sent(Kind.INVITATION)
     assert Reminder.objects.filter(round=round_, kind=Kind.FEEDBACK_DUE, key__contains=":s1:").exists()
+
+
+# --- backfilled rounds (issue 8, fault 11) ------------------------------------------------
+
+
+def always_at_work(*users) -> None:
+    """Working hours round the clock, so nothing here waits for a working morning and
+    the tests mean the same whatever the hour they run at."""
+    from hiring.models import Interviewer
+
+    Interviewer.objects.filter(user__in=users).update(
+        work_start=dt.time(0, 0), work_end=dt.time(23, 59, 59), work_days="1234567"
+    )
+
+
+def test_a_round_recorded_days_after_it_was_held_asks_for_feedback_once_later_and_escalates_only_if_still_owed(
+    world,
+):
+    """The policy is in planning.feedback_clock: a backfill's feedback clock starts
+    when it is recorded, so nothing is sent at once and the recruiter is not told
+    of lateness nobody could avoid."""
+    always_at_work(world.manager, world.recruiter)
+    recorded = timezone.now()
+    held = recorded - dt.timedelta(days=5)
+    round_ = schedule_one(world, interviewer=world.manager.interviewer, start=held)
+    rows = Reminder.objects.filter(round=round_)
+    assert sorted(rows.values_list("kind", flat=True)) == [Kind.ESCALATION, Kind.FEEDBACK_DUE]
+    due = rows.get(kind=Kind.FEEDBACK_DUE)
+    escalation = rows.get(kind=Kind.ESCALATION)
+    allowance = dt.timedelta(hours=1)
+    assert due.due_at >= recorded + allowance  # then in the interviewer's working hours
+    assert escalation.due_at >= recorded + allowance + dt.timedelta(hours=48)
+
+    run_sweep(recorded + dt.timedelta(minutes=1))
+    assert mail.outbox == []
+    for hour in range(1, 48):  # two days of hourly beats: one request for feedback, no escalation
+        run_sweep(recorded + dt.timedelta(hours=hour))
+    [asked] = sent(Kind.FEEDBACK_DUE, "hank@example.com")
+    assert "overdue" not in asked.subject.lower()
+    assert not sent(Kind.ESCALATION)
+
+    world.submit(Round.objects.get(pk=round_.pk))
+    for hour in range(48, 24 * 7):
+        run_sweep(recorded + dt.timedelta(hours=hour))
+    assert not sent(Kind.ESCALATION)
+
+
+def test_a_week_of_rounds_backfilled_at_once_sends_nothing_right_away(world):
+    always_at_work(world.manager, world.recruiter)
+    recorded = timezone.now()
+    for days in range(1, 7):
+        schedule_one(world, interviewer=world.manager.interviewer, start=recorded - dt.timedelta(days=days, hours=2))
+    run_sweep(recorded)
+    run_sweep(recorded + dt.timedelta(minutes=30))
+    assert mail.outbox == []
+    assert not Reminder.objects.filter(due_at__lt=recorded + dt.timedelta(hours=1)).exists()
+
+
+def test_a_round_recorded_while_its_feedback_is_not_yet_due_keeps_the_usual_clock(world):
+    start = timezone.now() - dt.timedelta(minutes=50)  # 45 minutes long: feedback due in 55 minutes
+    round_ = schedule_one(world, interviewer=world.manager.interviewer, start=start)
+    due = Reminder.objects.get(round=round_, kind=Kind.FEEDBACK_DUE)
+    assert "backfilled" not in due.payload
+    assert due.payload["feedback_due_at"] == round_.feedback_due_at.astimezone(UTC).isoformat()

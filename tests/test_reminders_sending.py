@@ -39,13 +39,14 @@ def invitations(world):
 
 
 class Lost:
-    """A dispatch whose tasks never run: the broker took them, the worker died."""
+    """A dispatch whose tasks never run: the broker took them and they expired, or
+    the worker died before starting them."""
 
     def __init__(self) -> None:
-        self.claims: list[tuple[str, list[int]]] = []
+        self.tasks: list[dt.datetime] = []
 
-    def __call__(self, token: str, ids: list[int], claimed_until: dt.datetime) -> None:
-        self.claims.append((token, ids))
+    def __call__(self, expires: dt.datetime) -> None:
+        self.tasks.append(expires)
 
 
 def message_ids() -> Counter:
@@ -57,26 +58,24 @@ def message_ids() -> Counter:
 
 def test_a_claim_whose_worker_died_is_taken_again_after_its_lease_and_sent_once(invitations):
     now = timezone.now()
-    lost = Lost()
-    assert reminders.sweep(now=now, dispatch=lost) == 12
+    token, ids = reminders.claim(now=now)  # a worker takes the batch and dies
+    assert len(ids) == 12
     assert run_sweep(now + dt.timedelta(minutes=5)) == 0  # still claimed: nobody else sends them
     assert mail.outbox == []
 
     assert run_sweep(now + LEASE + dt.timedelta(seconds=1)) == 12
     assert len(mail.outbox) == 12
-    # The dead worker's task is delivered again late (acks_late): its claim is gone.
-    (token, ids) = lost.claims[0]
+    # The dead worker's batch is handed to send_claimed again late: its claim is gone.
     late = reminders.send_claimed(token=token, ids=ids, now=now + LEASE + dt.timedelta(minutes=1))
     assert (late.sent, late.skipped) == (0, 12)
     assert set(message_ids().values()) == {1}
+    # Two claims by workers about to send, two attempts: the dead one may have started.
     assert Reminder.objects.filter(kind=Kind.INVITATION, status=Status.SENT, attempts=2).count() == 12
 
 
 def test_a_task_delivered_twice_sends_each_reminder_once(invitations):
     now = timezone.now()
-    lost = Lost()
-    reminders.sweep(now=now, dispatch=lost)
-    (token, ids) = lost.claims[0]
+    token, ids = reminders.claim(now=now)
     first = reminders.send_claimed(token=token, ids=ids, now=now)
     again = reminders.send_claimed(token=token, ids=ids, now=now + dt.timedelta(seconds=5))
     assert (first.sent, again.sent, again.skipped) == (12, 0, 12)
@@ -90,49 +89,45 @@ class Crash(BaseException):
 def test_a_worker_killed_between_the_smtp_reply_and_marking_sent_resends_with_the_same_message_id(
     invitations, monkeypatch
 ):
-    """The one window that remains (see hiring/reminders/__init__.py): at-least-once, and
-    the copy carries the same Message-ID so the receiver can drop it."""
+    """The one window that remains (see hiring/reminders/__init__.py): at-least-once for
+    the run of accepted messages not yet marked, each copy with the same Message-ID so
+    the receiver can drop it."""
+    monkeypatch.setattr(sending, "MARK_EVERY", 5)
     now = timezone.now()
-    first = invitations.order_by("due_at", "pk").first()
+    first_five = list(invitations.order_by("due_at", "pk")[:5])
     real_mark_sent = sending._mark_sent
 
-    def dies_once(reminder, token, moment):
+    def dies_once(rows, token, moment):
         monkeypatch.setattr(sending, "_mark_sent", real_mark_sent)
         raise Crash
 
     monkeypatch.setattr(sending, "_mark_sent", dies_once)
     with pytest.raises(Crash):
         run_sweep(now)
-    assert len(mail.outbox) == 1
-    first.refresh_from_db()
-    assert first.status == Status.CLAIMED
+    assert len(mail.outbox) == 5
+    assert invitations.filter(status=Status.CLAIMED).count() == 12
 
     run_sweep(now + LEASE + dt.timedelta(seconds=1))
     counts = message_ids()
-    assert counts[notifications.message_id(first.key)] == 2
-    assert sum(counts.values()) == 13  # the eleven others once each
-    first.refresh_from_db()
-    assert first.status == Status.SENT
+    assert [counts[notifications.message_id(r.key)] for r in first_five] == [2] * 5
+    assert sum(counts.values()) == 17  # the seven others once each
+    assert invitations.filter(status=Status.SENT).count() == 12
 
 
 def test_a_message_is_not_started_when_its_claim_is_about_to_run_out(invitations):
     now = timezone.now()
-    lost = Lost()
-    reminders.sweep(now=now, dispatch=lost)
-    (token, ids) = lost.claims[0]
-    # The task starts so late that a slow SMTP server could outlast the claim.
+    token, ids = reminders.claim(now=now)
+    # The batch is started so late that a slow SMTP server could outlast the claim.
     late = reminders.send_claimed(token=token, ids=ids, now=now + LEASE - dt.timedelta(seconds=5))
     assert (late.sent, late.released) == (0, 12)
     assert Reminder.objects.filter(pk__in=ids, status=Status.PENDING, claim_token="", attempts=0).count() == 12
-    run_sweep(now + dt.timedelta(minutes=11))
+    run_sweep(now + dt.timedelta(minutes=1))
     assert len(mail.outbox) == 12
 
 
 def test_a_batch_that_runs_out_of_time_releases_the_rest_for_the_next_sweep(invitations):
     now = timezone.now()
-    lost = Lost()
-    reminders.sweep(now=now, dispatch=lost)
-    (token, ids) = lost.claims[0]
+    token, ids = reminders.claim(now=now)
     result = reminders.send_claimed(token=token, ids=ids, now=now, budget=1.0)  # less than the SMTP timeout
     assert (result.sent, result.released) == (0, 12)
     assert Reminder.objects.filter(pk__in=ids, status=Status.PENDING).count() == 12
@@ -207,7 +202,7 @@ def test_a_reminder_that_keeps_failing_gives_up_after_the_set_number_of_attempts
 def test_when_the_broker_is_down_the_sweep_hands_back_its_claim_and_nothing_is_lost(invitations):
     now = timezone.now()
 
-    def broker_down(token, ids, claimed_until):
+    def broker_down(expires):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     assert reminders.sweep(now=now, dispatch=broker_down) == 0
@@ -216,29 +211,29 @@ def test_when_the_broker_is_down_the_sweep_hands_back_its_claim_and_nothing_is_l
     assert len(mail.outbox) == 12
 
 
-def test_the_sweep_claims_no_more_than_the_in_flight_limit(invitations, settings):
+def test_the_sweep_queues_tasks_for_no_more_than_the_in_flight_limit_and_claims_nothing_itself(invitations, settings):
     settings.HIRING_REMINDER_MAX_IN_FLIGHT = 5
     settings.HIRING_REMINDER_BATCH_SIZE = 2
     now = timezone.now()
     lost = Lost()
     assert reminders.sweep(now=now, dispatch=lost) == 5
-    assert [len(ids) for _, ids in lost.claims] == [2, 2, 1]
-    assert reminders.sweep(now=now + dt.timedelta(seconds=30), dispatch=lost) == 0
-    for token, ids in lost.claims:
-        reminders.send_claimed(token=token, ids=ids, now=now + dt.timedelta(seconds=40))
-    assert run_sweep(now + dt.timedelta(minutes=1)) == 5
-    assert run_sweep(now + dt.timedelta(minutes=2)) == 2
+    assert lost.tasks == [now + dt.timedelta(seconds=settings.HIRING_REMINDER_SWEEP_SECONDS)] * 3
+    # Tasks that expire in the queue held no rows and cost no attempt.
+    assert invitations.filter(status=Status.PENDING, attempts=0).count() == 12
+    # Each of the three tasks claims a whole batch when it runs.
+    assert run_sweep(now + dt.timedelta(minutes=1)) == 6
+    assert run_sweep(now + dt.timedelta(minutes=2)) == 6
+    assert run_sweep(now + dt.timedelta(minutes=3)) == 0
     assert len(mail.outbox) == 12
+    assert set(invitations.values_list("attempts", flat=True)) == {1}
 
 
 def test_a_claimed_reminder_whose_round_moved_meanwhile_is_withdrawn_not_sent(world):
     start = upcoming(LONDON, 3, 11)
     round_ = schedule_one(world, interviewer=world.manager.interviewer, start=start)
     now = timezone.now()
-    lost = Lost()
-    reminders.sweep(now=now, dispatch=lost)  # both invitations claimed, on their way
+    token, ids = reminders.claim(now=now)  # both invitations claimed, on their way
     services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=2), by=world.recruiter)
-    (token, ids) = lost.claims[0]
     result = reminders.send_claimed(token=token, ids=ids, now=now)
     assert (result.sent, result.withdrawn) == (0, 2)
     assert "moved" in Reminder.objects.get(pk=ids[0]).last_error

@@ -33,26 +33,38 @@ Time-zone policy (DESIGN.md rules 7 and 8)
 
 Sending
 -------
-sweep() runs from Celery beat every minute. It claims due rows with
-outbox.claim_due (a lease: SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL)
-and hands their ids to send_claimed() in worker tasks, batch by batch. At most
-HIRING_REMINDER_MAX_IN_FLIGHT rows are claimed and unsent at once, so a slow
-SMTP server or a stopped worker cannot make the queue grow without bound.
-send_claimed() sends each message, then marks that one row sent at once, on
-condition that the claim is still its own. A row is sent by at most one
-claim holder, and a claim never outlives its task: the lease is longer than a
-task may run, and a message is started only when the lease has room for the
-SMTP timeout. So two sweeps, a duplicated beat, a redelivered or retried task,
-never send a row twice.
+sweep() runs from Celery beat every minute. It hands claims whose worker died
+back as pending (outbox.recover_expired, its own query over a partial index of
+claimed rows), counts the due rows up to HIRING_REMINDER_MAX_IN_FLIGHT (over a
+partial index of pending rows: the same cost at any backlog) and queues one
+send task per batch. It claims nothing itself: each task claims its batch
+(outbox.claim_pending: SELECT ... ORDER BY due_at LIMIT ... FOR UPDATE SKIP
+LOCKED) when it starts, and that claim is the attempt. So the rows in flight
+are only the ones workers are sending at that moment, a task that waits in the
+queue until it expires holds nothing and costs nothing, and a slow SMTP relay
+makes a backlog wait, never fail (issue 8, fault 1). A task whose batch was
+full queues the next one, so a backlog drains as fast as the workers send.
 
-What remains: if the worker dies after the SMTP server accepted a message and
-before the row is marked sent (one UPDATE and its commit: a few milliseconds,
-most of it the database's fsync), or the connection
-drops after the message data went out but before the server's reply, the row
-is sent again when its claim is taken again. Both copies carry the same
-Message-ID, derived from the row's key, so receivers that de-duplicate by
-Message-ID show it once. Exactly-once delivery over SMTP is not possible;
-this is at-least-once, with a window that small and a stable Message-ID.
+send_claimed() writes each message (straight to bytes for SMTP:
+notifications.build_bytes), sends it on one SMTP session per batch, and marks
+the accepted ones sent in one UPDATE per run of MARK_EVERY messages (or
+MARK_SECONDS), on condition that the claim is still its own. A row is sent by
+at most one claim holder, and a claim never outlives its task: the lease is
+longer than a task may run, and a message is started only when the lease has
+room for the SMTP timeout. So two sweeps, a duplicated beat, a redelivered or
+retried task, never send a row twice.
+
+What remains: if the worker dies after the SMTP server accepted messages and
+before their run is marked sent (at most MARK_EVERY messages, under a second),
+or the connection drops after the message data went out but before the
+server's reply, those rows are sent again when their claim runs out. Every
+copy carries the same Message-ID, derived from the row's key, so receivers
+that de-duplicate by Message-ID show it once. Exactly-once delivery over SMTP
+is not possible; this is at-least-once, with a window that small and a stable
+Message-ID.
+
+Backfilled rounds (recorded after their feedback fell due) start their
+feedback clock when they are recorded: see planning.feedback_clock.
 """
 
 from hiring.models import Reminder
@@ -74,13 +86,14 @@ from hiring.reminders.planning import (
     on_scorecard_submitted,
     plan_resend,
 )
-from hiring.reminders.sending import SendResult, log, send_claimed, stale_reason, sweep
+from hiring.reminders.sending import SendResult, claim, log, send_claimed, send_due, stale_reason, sweep
 
 __all__ = [
     "Hours",
     "Reminder",
     "SendResult",
     "candidate_hours",
+    "claim",
     "day_before_due",
     "interviewer_hours",
     "last_in_hours_before",
@@ -95,6 +108,7 @@ __all__ = [
     "on_scorecard_submitted",
     "plan_resend",
     "send_claimed",
+    "send_due",
     "stale_reason",
     "sweep",
 ]

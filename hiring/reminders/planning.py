@@ -205,10 +205,31 @@ def _round_row(
     )
 
 
+def feedback_clock(round_: Round, *, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    """When the reminders take feedback to fall due, and whether the round is a backfill.
+
+    A round recorded after its feedback already fell due (held off-system, entered
+    up to a week later) is a backfill. Its nominal due time has passed, and planning
+    from it would send "feedback due" at once and, past two days, the recruiter's
+    "overdue" escalation with it: one such email per round of a bulk backfill, about
+    lateness nobody could have avoided. So a backfill's feedback clock starts when
+    it is recorded: feedback is due the usual allowance after now
+    (HIRING_FEEDBACK_DUE_MINUTES), in the interviewer's working hours, once; the
+    daily nudges follow from then; the recruiter hears only if it is still owed
+    HIRING_FEEDBACK_ESCALATE_HOURS after that. It gets no invitation and no
+    before-interview reminders (those are planned only for what is still ahead).
+    """
+    due = round_.feedback_due_at
+    if due > now:
+        return due, False
+    return now + dt.timedelta(minutes=settings.HIRING_FEEDBACK_DUE_MINUTES), True
+
+
 def _plan_timed(
     round_: Round, *, interviewer: Party, candidate: Party, recruiter: Party | None, now: dt.datetime
 ) -> list[Reminder]:
-    """The reminders of one schedule of a round: before it, and after it for feedback."""
+    """The reminders of one schedule of a round: before it, and after it for feedback
+    (from feedback_clock: a backfilled round's clock starts when it is recorded)."""
     rows = []
     for party, other in ((interviewer, candidate), (candidate, interviewer)):
         due = day_before_due(round_.starts_at, zone=party.time_zone, hours=party.hours, now=now)
@@ -217,12 +238,15 @@ def _plan_timed(
     hour_before = round_.starts_at - dt.timedelta(minutes=settings.HIRING_REMINDER_HOUR_BEFORE_MINUTES)
     if hour_before > now:
         rows.append(_round_row(Kind.BEFORE_1H, round_, interviewer, other=candidate, due_at=hour_before))
-    feedback_due = next_in_hours(max(round_.feedback_due_at, now), zone=interviewer.time_zone, hours=interviewer.hours)
-    rows.append(_round_row(Kind.FEEDBACK_DUE, round_, interviewer, other=candidate, due_at=feedback_due))
+    clock, backfilled = feedback_clock(round_, now=now)
+    # The messages say when feedback was due and how late it is: from the same clock.
+    extra = {"feedback_due_at": _iso(clock), "backfilled": True} if backfilled else {}
+    feedback_due = next_in_hours(clock, zone=interviewer.time_zone, hours=interviewer.hours)
+    rows.append(_round_row(Kind.FEEDBACK_DUE, round_, interviewer, other=candidate, due_at=feedback_due, **extra))
     if recruiter is not None:
-        escalate = max(round_.feedback_due_at + dt.timedelta(hours=settings.HIRING_FEEDBACK_ESCALATE_HOURS), now)
+        escalate = clock + dt.timedelta(hours=settings.HIRING_FEEDBACK_ESCALATE_HOURS)
         escalate = next_in_hours(escalate, zone=recruiter.time_zone, hours=recruiter.hours)
-        rows.append(_round_row(Kind.ESCALATION, round_, recruiter, other=interviewer, due_at=escalate))
+        rows.append(_round_row(Kind.ESCALATION, round_, recruiter, other=interviewer, due_at=escalate, **extra))
     return rows
 
 

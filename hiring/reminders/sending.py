@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,9 +33,11 @@ FEEDBACK_KINDS = [Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE, Kind.ESCALATION]
 # A message is started only if its claim has this much left after the SMTP
 # timeout, so the claim cannot run out while the message is on the wire.
 SEND_MARGIN = dt.timedelta(seconds=10)
-# How many batches one claim query takes: fewer, larger claims keep the sweep
-# cheap when many rows fall due at once.
-CLAIM_BATCHES = 10
+# Accepted messages are marked sent in one UPDATE per this many (or per this many
+# seconds, whichever comes first): one commit per row cost more than the SMTP
+# exchange, and a crash re-sends at most this run, each copy with its Message-ID.
+MARK_EVERY = 50
+MARK_SECONDS = 1.0
 
 
 # --- sending ---------------------------------------------------------------------------
@@ -67,6 +70,8 @@ class SendResult:
     released: int = 0
     # Ids not (or no longer) claimed with this token: someone else has them.
     skipped: int = 0
+    # Rows this task claimed (send_due).
+    claimed: int = 0
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -91,21 +96,45 @@ def _finish(reminder: Reminder, token: str, *, status: str, error: str = "", mom
     return done
 
 
-def _mark_sent(reminder: Reminder, token: str, moment: dt.datetime) -> None:
-    """One UPDATE, committed at once: this is the window in which a crash means a
-    second copy, so it is kept to a single round trip (plus the next nudge's
-    INSERT, in the same transaction, for the feedback kinds)."""
-    sent = _mine(reminder, token)
+def _mark_sent(rows: list[Reminder], token: str, moment: dt.datetime) -> None:
+    """Mark a run of accepted messages sent in one UPDATE (plus the next nudge's
+    INSERT, in the same transaction, for the feedback kinds). A crash before this
+    commits means a second copy of these messages, each with its own row's
+    Message-ID, so the batch is kept short (MARK_EVERY messages, MARK_SECONDS)."""
+    if not rows:
+        return
     fields = {"status": Status.SENT, "sent_at": moment, "claimed_until": None, "last_error": ""}
-    if reminder.kind in (Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE):
+    mine = Reminder.objects.filter(pk__in=[r.pk for r in rows], claim_token=token, status=Status.CLAIMED)
+    chasers = [r for r in rows if r.kind in (Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE)]
+    if chasers:
         with transaction.atomic():
-            done = sent.update(**fields)
-            if done:
+            done = mine.update(**fields)
+            for reminder in chasers:
                 _plan_next_nudge(reminder, now=moment)
     else:
-        done = sent.update(**fields)
-    if not done:
-        log.error("Reminder %s was sent but its claim had been taken over; it may be sent again.", reminder.pk)
+        done = mine.update(**fields)
+    if done < len(rows):
+        log.error("%s reminders were sent but their claim had been taken over; may be sent again.", len(rows) - done)
+
+
+class _Marks:
+    """The rows the SMTP server accepted and that are not yet marked sent."""
+
+    def __init__(self, token: str, clock: Callable[[], dt.datetime]) -> None:
+        self.token = token
+        self.clock = clock
+        self.rows: list[Reminder] = []
+        self.since = time.monotonic()
+
+    def add(self, reminder: Reminder) -> None:
+        self.rows.append(reminder)
+        if len(self.rows) >= MARK_EVERY or time.monotonic() - self.since >= MARK_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        self.since = time.monotonic()
+        _mark_sent(rows, self.token, self.clock())
 
 
 def _retry_later(reminder: Reminder, token: str, *, error: str, moment: dt.datetime) -> None:
@@ -155,10 +184,31 @@ def _plan_next_nudge(reminder: Reminder, *, now: dt.datetime) -> None:
     )
 
 
+def claim(*, now: dt.datetime, limit: int | None = None) -> tuple[str, list[int]]:
+    """Claim up to a batch of due rows for the caller to send now. The attempt is
+    charged here, by the worker about to send, never by a sweep whose task may
+    wait in a queue and expire unrun."""
+    return outbox.claim_pending(
+        Reminder,
+        now=now,
+        due_field="due_at",
+        limit=limit or settings.HIRING_REMINDER_BATCH_SIZE,
+        lease=dt.timedelta(seconds=settings.HIRING_REMINDER_LEASE_SECONDS),
+    )
+
+
+def send_due(*, now: dt.datetime | None = None, budget: float | None = None, limit: int | None = None) -> SendResult:
+    """What one worker task does: claim a batch of due rows and send it."""
+    token, ids = claim(now=now or timezone.now(), limit=limit)
+    result = send_claimed(token=token, ids=ids, now=now, budget=budget) if ids else SendResult()
+    result.claimed = len(ids)
+    return result
+
+
 def send_claimed(
     *, token: str, ids: list[int], now: dt.datetime | None = None, budget: float | None = None
 ) -> SendResult:
-    """Send the rows this claim holds, each marked sent right after the SMTP server accepts it.
+    """Send the rows this claim holds; accepted ones are marked sent in short runs.
 
     `budget` is how many seconds the caller may run (the task's soft time limit);
     rows left when it runs low are released for the next sweep rather than cut off
@@ -174,21 +224,26 @@ def send_claimed(
     result = SendResult(skipped=len(set(ids)) - len(rows))
     guard = dt.timedelta(seconds=settings.EMAIL_TIMEOUT) + SEND_MARGIN
     connection = get_connection()
+    marks = _Marks(token, clock)
     index = 0
     try:
         for index, reminder in enumerate(rows):
             moment = clock()
             out_of_time = budget is not None and time.monotonic() - started > budget - guard.total_seconds()
             if reminder.claimed_until - moment < guard or out_of_time:
+                marks.flush()
                 result.released += _release([r.pk for r in rows[index:]], token)
                 index = len(rows)
                 break
-            _send_one(reminder, token, connection=connection, moment=moment, result=result)
+            _send_one(reminder, token, connection=connection, moment=moment, result=result, marks=marks)
         else:
             index = len(rows)
+        marks.flush()
     except SoftTimeLimitExceeded:
-        # The row in hand may or may not have reached the server: it goes back
-        # with the rest and is sent again (with the same Message-ID).
+        # What the server accepted is marked first; the row in hand may or may not
+        # have reached it: it goes back with the rest, to be sent again with the
+        # same Message-ID.
+        marks.flush()
         result.released += _release([r.pk for r in rows[index:]], token)
         log.warning("Reminder batch cut short by the time limit; %s rows released.", len(rows) - index)
     finally:
@@ -199,7 +254,9 @@ def send_claimed(
     return result
 
 
-def _send_one(reminder: Reminder, token: str, *, connection, moment: dt.datetime, result: SendResult) -> None:
+def _send_one(
+    reminder: Reminder, token: str, *, connection, moment: dt.datetime, result: SendResult, marks: _Marks
+) -> None:
     if reminder.attempts > settings.HIRING_REMINDER_MAX_ATTEMPTS:
         result.failed += _finish(
             reminder,
@@ -214,7 +271,10 @@ def _send_one(reminder: Reminder, token: str, *, connection, moment: dt.datetime
         result.withdrawn += _finish(reminder, token, status=Status.WITHDRAWN, error=stale, moment=moment)
         return
     try:
-        message = notifications.build_message(reminder, connection=connection)
+        # SMTP gets the message written straight to bytes (the lean path); other
+        # backends, and addresses that need internationalising, get an EmailMessage.
+        raw = notifications.build_bytes(reminder) if isinstance(connection, SMTPBackend) else None
+        message = notifications.build_message(reminder, connection=connection) if raw is None else None
     except SoftTimeLimitExceeded:
         raise
     except Exception as exc:
@@ -227,7 +287,10 @@ def _send_one(reminder: Reminder, token: str, *, connection, moment: dt.datetime
         # Opened here, not by send_messages (which would close it again after each
         # message): one SMTP session serves the whole batch, and is reopened after an error.
         connection.open()
-        connection.send_messages([message])
+        if raw is not None:
+            connection.connection.sendmail(*raw)
+        else:
+            connection.send_messages([message])
     except SoftTimeLimitExceeded:
         raise
     except Exception as exc:
@@ -244,52 +307,49 @@ def _send_one(reminder: Reminder, token: str, *, connection, moment: dt.datetime
             _retry_later(reminder, token, error=error, moment=moment)
             result.retried += 1
         return
-    _mark_sent(reminder, token, moment)
+    marks.add(reminder)
     result.sent += 1
 
 
 # --- the sweep ------------------------------------------------------------------------------
 
 
-def _dispatch_to_workers(token: str, ids: list[int], claimed_until: dt.datetime) -> None:
-    from hiring.tasks import send_reminders
+def _queue_sender(expires: dt.datetime) -> None:
+    from hiring.tasks import send_due_reminders
 
-    guard = dt.timedelta(seconds=settings.EMAIL_TIMEOUT) + SEND_MARGIN
-    # A task still queued when its claim is nearly over could not send anything:
-    # the worker drops it, and the next sweep claims the rows again.
-    send_reminders.apply_async(args=(token, ids), expires=claimed_until - guard)
+    send_due_reminders.apply_async(expires=expires)
 
 
-def sweep(
-    *,
-    now: dt.datetime | None = None,
-    dispatch: Callable[[str, list[int], dt.datetime], None] | None = None,
-) -> int:
-    """Claim due rows and hand them to workers in batches; return how many were handed over.
+def sweep(*, now: dt.datetime | None = None, dispatch: Callable[[dt.datetime], None] | None = None) -> int:
+    """Recover claims whose worker died, then queue one send task per batch of due
+    rows (up to HIRING_REMINDER_MAX_IN_FLIGHT rows' worth); return how many rows
+    the queued tasks are for.
 
-    Safe to run concurrently (two beats, a beat and a worker's follow-up sweep):
-    claims are disjoint. If the broker is down, the rows just claimed are
-    released, nothing is lost, and the next sweep tries again.
+    The sweep claims nothing itself: each task claims its batch when it starts,
+    so the rows in flight are only those workers are sending right now, however
+    long the queue, and a task that waits too long expires holding no rows
+    (fault 1 of issue 8: claims taken by the sweep expired in the queue and were
+    charged an attempt each time). A task whose batch was full queues the next
+    (hiring/tasks.py), so a backlog drains as fast as the workers send, not one
+    beat at a time. Safe to run concurrently; if the broker is down nothing is
+    queued and nothing is lost.
     """
     now = now or timezone.now()
-    dispatch = dispatch or _dispatch_to_workers
-    lease = dt.timedelta(seconds=settings.HIRING_REMINDER_LEASE_SECONDS)
+    dispatch = dispatch or _queue_sender
+    recovered = outbox.recover_expired(Reminder, now=now)
+    if recovered:
+        log.warning("%s reminders whose worker stopped mid-batch were handed back.", recovered)
     batch = settings.HIRING_REMINDER_BATCH_SIZE
-    in_flight = Reminder.objects.filter(status=Status.CLAIMED, claimed_until__gt=now).count()
-    room = settings.HIRING_REMINDER_MAX_IN_FLIGHT - in_flight
-    handed = 0
-    while room > 0:
-        limit = min(room, batch * CLAIM_BATCHES)
-        token, ids = outbox.claim_due(Reminder, now=now, due_field="due_at", limit=limit, lease=lease)
-        for start in range(0, len(ids), batch):
-            try:
-                dispatch(token, ids[start : start + batch], now + lease)
-            except Exception:
-                log.exception("Could not hand reminders to the workers (is the broker down?); released them.")
-                _release(ids[start:], token)
-                return handed
-            handed += len(ids[start : start + batch])
-        room -= len(ids)
-        if len(ids) < limit:
+    # Counted up to a cap, over the partial index of pending rows: the same cost at any backlog.
+    due = Reminder.objects.filter(status=Status.PENDING, due_at__lte=now)[: settings.HIRING_REMINDER_MAX_IN_FLIGHT]
+    count = due.count()
+    expires = now + dt.timedelta(seconds=settings.HIRING_REMINDER_SWEEP_SECONDS)
+    queued = 0
+    for _ in range(-(-count // batch)):
+        try:
+            dispatch(expires)
+        except Exception:
+            log.exception("Could not queue reminder tasks (is the broker down?); the next sweep tries again.")
             break
-    return handed
+        queued += 1
+    return min(count, queued * batch)

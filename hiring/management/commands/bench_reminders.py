@@ -37,6 +37,27 @@ from django.utils import timezone
 
 from hiring.models import Reminder, ReminderKind, ReminderStatus
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its children (the prefork pool)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(child) for child in children)]
+
+
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
 
@@ -126,7 +147,9 @@ class Command(BaseCommand):
         worker = self._start_worker(queue, concurrency, env, workdir)
         try:
             noop_rate = self._noop_baseline(client, noop, run, timeout)
-            self._reminders(n=n, run=run, queue=queue, client=client, smtp=smtp, timeout=timeout, noop_rate=noop_rate)
+            self._reminders(
+                n=n, run=run, queue=queue, client=client, smtp=smtp, timeout=timeout, noop_rate=noop_rate, worker=worker
+            )
         finally:
             worker.terminate()
             try:
@@ -230,7 +253,7 @@ class Command(BaseCommand):
                 chunk = []
         Reminder.objects.bulk_create(chunk)
 
-    def _reminders(self, *, n, run, queue, client, smtp, timeout, noop_rate) -> None:
+    def _reminders(self, *, n, run, queue, client, smtp, timeout, noop_rate, worker) -> None:
         from hiring.tasks import sweep_reminders
 
         started = time.monotonic()
@@ -242,6 +265,9 @@ class Command(BaseCommand):
                 return smtp.counts()
             return int(client.get(f"bench:{run}:total") or 0), int(client.scard(f"bench:{run}:ids"))
 
+        worker_cpu = {pid: _cpu(pid) for pid in _tree(worker.pid)}
+        db_time = self._database_time()
+        own_cpu = time.process_time()
         started = time.monotonic()
         next_beat = started
         while True:
@@ -256,15 +282,37 @@ class Command(BaseCommand):
                 break
             time.sleep(0.05)
         elapsed = time.monotonic() - started
-        time.sleep(3)  # anything sent twice would arrive now
+        # CPU per part, for the reminders only (the no-op baseline is before this):
+        # the worker's processes, this process (the SMTP sink's thread and a light
+        # polling loop), and the PostgreSQL backends the worker's processes opened.
+        worker_used = sum(_cpu(pid) - worker_cpu.get(pid, 0.0) for pid in _tree(worker.pid))
+        own_used = time.process_time() - own_cpu
+        time.sleep(3)  # anything sent twice would arrive now (and the statistics are flushed)
+        db_used = self._database_time() - db_time if db_time is not None else None
         total, distinct = received()
         rows = Reminder.objects.filter(key__startswith=f"bench:{run}:")
         not_sent = rows.exclude(status=ReminderStatus.SENT).count()
         rate = distinct / elapsed if elapsed else 0.0
         self.stdout.write(f"reminders: {distinct} sent in {elapsed:.1f} s = {rate:.0f}/s")
         self.stdout.write(f"duplicates: {total - distinct}   misses: {n - distinct}   rows not marked sent: {not_sent}")
+        per = 1000 / max(distinct, 1)
+        db_text = f"{db_used * per:.2f} ms" if db_used is not None else "n/a (not PostgreSQL)"
+        self.stdout.write(
+            f"CPU per message: worker {worker_used * per:.2f} ms, sink+bench process {own_used * per:.2f} ms, "
+            f"PostgreSQL (time in statements) {db_text}; total {(worker_used + own_used + (db_used or 0)) * per:.2f} ms"
+        )
         if noop_rate and rate:
             self.stdout.write(
                 f"reminders/s vs no-op tasks/s: {rate:.0f} vs {noop_rate:.0f} ({rate / noop_rate:.2f}x); "
-                f"each send_reminders task carries {settings.HIRING_REMINDER_BATCH_SIZE} reminders"
+                f"each send task claims up to {settings.HIRING_REMINDER_BATCH_SIZE} reminders"
             )
+
+    def _database_time(self) -> float | None:
+        """Seconds PostgreSQL spent executing statements in this database so far
+        (pg_stat_database.active_time: CPU plus any wait for a lock or the disk,
+        so an upper bound on its CPU). Other work on this database counts too."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT active_time FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0] / 1000

@@ -4,9 +4,14 @@ broker when REDIS_URL is unset), and serve the site until Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -15,6 +20,72 @@ from django.core.management.base import BaseCommand
 
 from hiring.management.commands.seed_demo import DEMO_PASSWORD
 from hiring.models import Candidate
+
+log = logging.getLogger(__name__)
+
+
+class Supervisor:
+    """Keeps one child process running: started again whenever it exits, until stop().
+
+    The demo's worker (with its beat) must come back if it dies (issue 8, fault 3):
+    a crash, an OOM kill, or a broker error it did not survive would otherwise
+    leave reminders waiting until someone restarts the demo. Restarts back off
+    (1 s, doubling to 30 s) so a worker that cannot start does not spin; one that
+    ran for a minute starts again after 1 s.
+    """
+
+    def __init__(self, command: list[str], *, env: dict, min_delay: float = 1.0, max_delay: float = 30.0) -> None:
+        self.command = command
+        self.env = env
+        self.min_delay = min_delay
+        self.max_delay = max_delay
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        delay = self.min_delay
+        while not self._stopping.is_set():
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                # Our own interpreter and fixed arguments: no untrusted input. A session
+                # of its own, so the whole worker (pool children, embedded beat) can be
+                # ended together: a killed worker leaves its beat running otherwise.
+                self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)  # noqa: S603
+                self.starts += 1
+            started = time.monotonic()
+            code = self.process.wait()
+            self._end_group(self.process, signal.SIGKILL)  # whatever it left behind
+            if self._stopping.is_set():
+                return
+            delay = self.min_delay if time.monotonic() - started > 60 else min(delay * 2, self.max_delay)
+            log.warning("The Celery worker exited (code %s); starting it again in %.0f s.", code, delay)
+            sys.stderr.write(f"The Celery worker exited (code {code}); starting it again in {delay:.0f} s.\n")
+            self._stopping.wait(delay)
+
+    @staticmethod
+    def _end_group(process: subprocess.Popen, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+
+    def stop(self, timeout: float = 20) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None:
+            if process.poll() is None:
+                self._end_group(process, signal.SIGTERM)  # warm shutdown: finish the task in hand
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=timeout)
+            self._end_group(process, signal.SIGKILL)
+            process.wait()
+        self._thread.join(timeout=timeout)
 
 
 class Command(BaseCommand):
@@ -32,7 +103,7 @@ class Command(BaseCommand):
             call_command("seed_demo")
         worker = None
         if not no_worker:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            worker = Supervisor(
                 [
                     sys.executable,
                     "-m",
@@ -47,6 +118,7 @@ class Command(BaseCommand):
                 ],
                 env=os.environ.copy(),
             )
+            worker.start()
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(
             self.style.SUCCESS(
@@ -61,5 +133,4 @@ class Command(BaseCommand):
             call_command("runserver", host, use_reloader=False)
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=20)
+                worker.stop()
