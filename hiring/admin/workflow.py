@@ -12,10 +12,11 @@ import datetime as dt
 from html import escape
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_backends
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -320,10 +321,11 @@ class BoundedChangeList(ChangeList):
 def prime_permissions(user) -> None:
     """Read a user's own and group permissions in one query instead of ModelBackend's two.
 
-    Only when ModelBackend is the sole backend: this fills the cache it reads from
-    (`_perm_cache`, the set it would build itself), so has_perm answers without a query.
+    Only when every backend that answers permissions is a ModelBackend (sign-in-only
+    backends such as django-axes' answer none): this fills the cache they read from
+    (`_perm_cache`, the set ModelBackend would build itself), so has_perm answers without a query.
     """
-    if settings.AUTHENTICATION_BACKENDS != ["django.contrib.auth.backends.ModelBackend"]:
+    if not all(isinstance(b, ModelBackend) or not hasattr(b, "has_perm") for b in get_backends()):
         return
     if not user.is_active or user.is_anonymous or user.is_superuser or hasattr(user, "_perm_cache"):
         return
