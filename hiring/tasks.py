@@ -50,7 +50,15 @@ def send_due_reminders() -> dict:
             send_due_reminders.apply_async(expires=float(settings.HIRING_REMINDER_SWEEP_SECONDS))
         except Exception:
             reminders.log.warning("Could not queue the next reminder batch.", exc_info=True)
-    return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "released": result.released}
+    return {
+        "sent": result.sent,
+        "failed": result.failed,
+        "retried": result.retried,
+        "released": result.released,
+        # The claim, for the worker's metrics (hiring/observability/celery_hooks.py).
+        "token": result.token,
+        "ids": result.ids,
+    }
 
 
 @shared_task(name="hiring.tasks.send_reminders", ignore_result=True)

@@ -391,21 +391,23 @@ def test_metrics_show_the_reminder_outbox_by_kind_and_its_oldest_due_age(client,
 
 def test_metrics_count_task_outcomes_and_reminders_sent_by_kind(client, world):
     world.scheduled_loop(start=timezone.now() + dt.timedelta(days=3))
-    claims: list = []
-    reminders.sweep(dispatch=lambda token, ids, until: claims.append((token, ids)))
-    [(token, ids)] = claims
+    queued: list = []
+    reminders.sweep(dispatch=queued.append)
+    assert len(queued) == 1  # one send task for the batch of 12 invitations
 
     def sample(name, **labels) -> float:
         return REGISTRY.get_sample_value(name, labels) or 0
 
     sent_before = sample("hiring_reminders_sent_total", kind="invitation")
-    ok_before = sample("hiring_celery_tasks_total", task="hiring.tasks.send_reminders", state="SUCCESS")
-    tasks.send_reminders.apply(args=(token, ids))
+    ok_before = sample("hiring_celery_tasks_total", task="hiring.tasks.send_due_reminders", state="SUCCESS")
+    tasks.send_due_reminders.apply()
     tasks.sweep_reminders.apply()
 
     metrics = scrape(client)
     assert value(metrics["hiring_reminders_sent"], kind="invitation") == sent_before + 12
-    assert value(metrics["hiring_celery_tasks"], task="hiring.tasks.send_reminders", state="SUCCESS") == ok_before + 1
+    assert (
+        value(metrics["hiring_celery_tasks"], task="hiring.tasks.send_due_reminders", state="SUCCESS") == ok_before + 1
+    )
     assert value(metrics["hiring_celery_tasks"], task="hiring.tasks.sweep_reminders", state="SUCCESS") >= 1
     assert value(metrics["hiring_reminders_due"]) == 0
     assert 0 <= value(metrics["hiring_reminder_sweep_age_seconds"]) < 5

@@ -138,7 +138,7 @@ def test_a_request_id_follows_the_tasks_it_causes_into_the_workers_log_and_metri
         return {(r["task_name"], r.get("state")) for r in mine() if r["logger"] == "hiring.observability.celery_hooks"}
 
     # A task's closing line is written after its last row is marked: wait for it.
-    both = {("hiring.tasks.sweep_reminders", "SUCCESS"), ("hiring.tasks.send_reminders", "SUCCESS")}
+    both = {("hiring.tasks.sweep_reminders", "SUCCESS"), ("hiring.tasks.send_due_reminders", "SUCCESS")}
     wait_for(lambda: both <= finished(), timeout=30, what="both tasks' lines under the request id", log=worker.log)
     assert all(r["task_id"] != "-" for r in mine())
 
@@ -159,7 +159,7 @@ def test_a_request_id_follows_the_tasks_it_causes_into_the_workers_log_and_metri
         for s in family.samples
     }
     assert samples[("hiring_reminders_sent_total", (("kind", "invitation"),))] == 12
-    sends = samples[("hiring_celery_tasks_total", (("state", "SUCCESS"), ("task", "hiring.tasks.send_reminders")))]
+    sends = samples[("hiring_celery_tasks_total", (("state", "SUCCESS"), ("task", "hiring.tasks.send_due_reminders")))]
     assert sends >= 1
     assert samples[("hiring_celery_tasks_total", (("state", "SUCCESS"), ("task", "hiring.tasks.sweep_reminders")))] >= 1
 

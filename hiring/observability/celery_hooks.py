@@ -94,6 +94,8 @@ def _count(*, name: str, state: str, args, retval) -> None:
         return
     if name == "hiring.tasks.deliver_webhook" and isinstance(retval, str):
         metrics.WEBHOOK_DELIVERIES.labels(outcome=retval).inc()
+    elif name == "hiring.tasks.send_due_reminders" and isinstance(retval, dict) and retval.get("ids"):
+        _count_reminders(token=retval["token"], ids=retval["ids"])
     elif name == "hiring.tasks.send_reminders" and len(args) == 2:
         _count_reminders(token=args[0], ids=args[1])
 

@@ -70,8 +70,11 @@ class SendResult:
     released: int = 0
     # Ids not (or no longer) claimed with this token: someone else has them.
     skipped: int = 0
-    # Rows this task claimed (send_due).
+    # Rows this task claimed (send_due), and the claim: what the worker's metrics
+    # read back to count this batch's outcomes by kind (hiring/observability).
     claimed: int = 0
+    token: str = ""
+    ids: list[int] = dataclasses.field(default_factory=list)
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -201,7 +204,7 @@ def send_due(*, now: dt.datetime | None = None, budget: float | None = None, lim
     """What one worker task does: claim a batch of due rows and send it."""
     token, ids = claim(now=now or timezone.now(), limit=limit)
     result = send_claimed(token=token, ids=ids, now=now, budget=budget) if ids else SendResult()
-    result.claimed = len(ids)
+    result.claimed, result.token, result.ids = len(ids), token, list(ids)
     return result
 
 
