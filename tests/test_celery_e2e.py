@@ -338,3 +338,28 @@ def test_the_worker_rides_out_a_broker_restart_in_the_middle_of_a_backlog_and_se
     ids = [m["Message-ID"] for m in sink.messages]
     assert len(set(ids)) == 302
     assert len(ids) - len(set(ids)) <= settings.HIRING_REMINDER_BATCH_SIZE
+
+
+def test_the_worker_rides_out_a_broker_that_turns_read_only_in_a_failover(world, smtp, own_redis, start_worker):
+    """Issue 8, fault 3. In a managed Redis failover the old primary becomes a replica
+    under open connections: every write, the worker's acks and its BRPOP included, is
+    answered READONLY (a ResponseError: a channel error to Celery, not a connection
+    error). That must not end the worker; it reconnects until there is a primary again."""
+    import redis as redis_py
+
+    from tests.test_reminders_backlog import seed
+
+    sink, _port = smtp
+    sink.delay = 0.01
+    worker = start_worker(own_redis.url, env={"HIRING_REMINDER_BATCH_SIZE": "20"})
+    seed(200)
+    wait_for(lambda: len(sink.messages) >= 20, timeout=60, what="the backlog to start going out", log=worker.log)
+    admin = redis_py.Redis.from_url(own_redis.url)
+    admin.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))  # a primary that is not there
+    time.sleep(6)
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]
+    admin.execute_command("REPLICAOF", "NO", "ONE")
+    wait_for(
+        lambda: len({m["Message-ID"] for m in sink.messages}) >= 200, timeout=120, what="the backlog", log=worker.log
+    )
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]
