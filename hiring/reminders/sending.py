@@ -1,6 +1,7 @@
-"""Sending what is due: the sweep claims rows and hands them to workers; a
-worker sends each message and marks its row sent at once. Why this sends a
-row once, and the one window that remains, is in hiring/reminders/__init__.py."""
+"""Sending what is due: the sweep queues send tasks; each task claims a batch when
+it starts, sends each message and marks the accepted ones sent in short runs.
+Why this sends a row once, and the one window that remains, is in
+hiring/reminders/__init__.py."""
 
 from __future__ import annotations
 
