@@ -272,8 +272,9 @@ def test_a_real_worker_sends_invitations_and_updates_through_smtp_with_local_tim
     assert (str(calendar["METHOD"]), int(event["SEQUENCE"])) == ("REQUEST", 0)
     assert str(event["UID"]) == f"round-{round_.pk}@example.com"
     assert event.decoded("DTSTART") == start
-    invitation.refresh_from_db()
-    assert invitation.status == ReminderStatus.SENT
+    # Marked sent in a run just after the server accepted it (hiring/reminders/sending.py).
+    sent = Reminder.objects.filter(pk=invitation.pk, status=ReminderStatus.SENT)
+    wait_for(sent.exists, timeout=10, what="the invitation to be marked sent", log=worker.log)
 
     services.reschedule_round(round=round_, starts_at=start + timezone.timedelta(hours=2), by=world.recruiter)
     wait_for(lambda: len(sink.messages) >= 4, timeout=30, what="the updates", log=worker.log)
@@ -303,7 +304,7 @@ def test_reminders_written_while_redis_is_down_go_out_once_it_is_back(world, smt
     assert sorted(m["X-Envelope-To"] for m in sink.messages) == sorted(
         ["hank@example.com", round_.loop.candidate.email]
     )
-    assert waiting.filter(status=ReminderStatus.SENT).count() == 2
+    wait_for(lambda: waiting.filter(status=ReminderStatus.SENT).count() == 2, timeout=10, what="both marked sent")
 
 
 def test_the_worker_rides_out_a_broker_restart_in_the_middle_of_a_backlog_and_sends_everything_once(
@@ -331,8 +332,34 @@ def test_the_worker_rides_out_a_broker_restart_in_the_middle_of_a_backlog_and_se
         log=worker.log,
     )
     assert worker.process.poll() is None, worker.log.read_text()[-4000:]
-    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 302
+    sent = Reminder.objects.filter(status=ReminderStatus.SENT)
+    wait_for(lambda: sent.count() == 302, timeout=10, what="every row marked sent", log=worker.log)
     # At most the run in flight when the broker went may go twice (same Message-ID); nothing is lost.
     ids = [m["Message-ID"] for m in sink.messages]
     assert len(set(ids)) == 302
     assert len(ids) - len(set(ids)) <= settings.HIRING_REMINDER_BATCH_SIZE
+
+
+def test_the_worker_rides_out_a_broker_that_turns_read_only_in_a_failover(world, smtp, own_redis, start_worker):
+    """Issue 8, fault 3. In a managed Redis failover the old primary becomes a replica
+    under open connections: every write, the worker's acks and its BRPOP included, is
+    answered READONLY (a ResponseError: a channel error to Celery, not a connection
+    error). That must not end the worker; it reconnects until there is a primary again."""
+    import redis as redis_py
+
+    from tests.test_reminders_backlog import seed
+
+    sink, _port = smtp
+    sink.delay = 0.01
+    worker = start_worker(own_redis.url, env={"HIRING_REMINDER_BATCH_SIZE": "20"})
+    seed(200)
+    wait_for(lambda: len(sink.messages) >= 20, timeout=60, what="the backlog to start going out", log=worker.log)
+    admin = redis_py.Redis.from_url(own_redis.url)
+    admin.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))  # a primary that is not there
+    time.sleep(6)
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]
+    admin.execute_command("REPLICAOF", "NO", "ONE")
+    wait_for(
+        lambda: len({m["Message-ID"] for m in sink.messages}) >= 200, timeout=120, what="the backlog", log=worker.log
+    )
+    assert worker.process.poll() is None, worker.log.read_text()[-4000:]

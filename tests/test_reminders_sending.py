@@ -351,3 +351,22 @@ def test_reminders_cannot_be_edited_added_or_deleted_in_the_admin(world, client)
     assert 'name="due_at"' not in page
     assert client.get(reverse("admin:hiring_reminder_add")).status_code == 403
     assert client.get(reverse("admin:hiring_reminder_delete", args=[reminder.pk])).status_code == 403
+
+
+class WatchingBackend(LocmemBackend):
+    """Records, as each message goes, how many earlier ones are already marked sent."""
+
+    marked_before: list[int] = []
+
+    def send_messages(self, messages):
+        WatchingBackend.marked_before.append(Reminder.objects.filter(status=Status.SENT).count())
+        return super().send_messages(messages)
+
+
+def test_a_run_of_sent_messages_waits_no_longer_than_mark_seconds_to_be_marked(invitations, settings, monkeypatch):
+    """A slow server must not keep accepted messages unmarked (the re-send window)."""
+    settings.EMAIL_BACKEND = f"{__name__}.WatchingBackend"
+    WatchingBackend.marked_before = []
+    monkeypatch.setattr(sending, "MARK_SECONDS", 0.0)  # as if every message took longer than that
+    run_sweep(timezone.now())
+    assert WatchingBackend.marked_before == list(range(12))

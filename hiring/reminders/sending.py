@@ -1,6 +1,7 @@
-"""Sending what is due: the sweep claims rows and hands them to workers; a
-worker sends each message and marks its row sent at once. Why this sends a
-row once, and the one window that remains, is in hiring/reminders/__init__.py."""
+"""Sending what is due: the sweep queues send tasks; each task claims a batch when
+it starts, sends each message and marks the accepted ones sent in short runs.
+Why this sends a row once, and the one window that remains, is in
+hiring/reminders/__init__.py."""
 
 from __future__ import annotations
 
@@ -130,13 +131,20 @@ class _Marks:
         self.since = time.monotonic()
 
     def add(self, reminder: Reminder) -> None:
+        if not self.rows:
+            self.since = time.monotonic()
         self.rows.append(reminder)
-        if len(self.rows) >= MARK_EVERY or time.monotonic() - self.since >= MARK_SECONDS:
+        if len(self.rows) >= MARK_EVERY:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        """Before the next message: a run waiting MARK_SECONDS is marked now, so a
+        slow server (one message can take EMAIL_TIMEOUT) does not keep it unmarked."""
+        if self.rows and time.monotonic() - self.since >= MARK_SECONDS:
             self.flush()
 
     def flush(self) -> None:
         rows, self.rows = self.rows, []
-        self.since = time.monotonic()
         _mark_sent(rows, self.token, self.clock())
 
 
@@ -238,6 +246,7 @@ def send_claimed(
                 result.released += _release([r.pk for r in rows[index:]], token)
                 index = len(rows)
                 break
+            marks.flush_if_due()
             _send_one(reminder, token, connection=connection, moment=moment, result=result, marks=marks)
         else:
             index = len(rows)
