@@ -22,6 +22,13 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
     return webhooks.deliver(delivery_id, claim_token)
 
 
+@shared_task(name="hiring.tasks.deliver_new_webhook", ignore_result=True)
+def deliver_new_webhook(delivery_id: int) -> str:
+    """Queued when the event commits (webhooks.enqueue_for_event): claims the row itself,
+    so a row the sweep took first is skipped, never sent twice."""
+    return webhooks.deliver_new(delivery_id)
+
+
 # --- reminders ---
 # Beat runs the sweep; it claims due reminders and queues one task per batch.
 # Acknowledged late (CELERY_TASK_ACKS_LATE): a task whose worker dies is
