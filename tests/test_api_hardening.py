@@ -138,6 +138,7 @@ def test_the_cursors_the_api_hands_out_still_page_through_every_row(world, token
         "/admin/hiring/webhookdelivery/?event__kind=%00",
         "/admin/hiring/webhooksubscription/?q=%00",
         "/admin/hiring/candidate/?%00=1",
+        "/admin/hiring/candidate/%00/change/",
     ],
 )
 def test_a_nul_byte_in_an_admin_search_or_filter_is_a_400(admin_client, path):
@@ -145,8 +146,9 @@ def test_a_nul_byte_in_an_admin_search_or_filter_is_a_400(admin_client, path):
     assert response.status_code == 400
 
 
-def test_a_nul_byte_in_an_api_query_is_a_json_400(world, token_for):
-    response = token_for(world.recruiter).get("/api/v1/candidates/?email=a%00@example.org")
+@pytest.mark.parametrize("path", ["/api/v1/candidates/?email=a%00@example.org", "/api/v1/candidates/%00/"])
+def test_a_nul_byte_in_an_api_query_or_path_is_a_json_400(world, token_for, path):
+    response = token_for(world.recruiter).get(path)
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
 
