@@ -14,6 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import trustme
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -481,49 +482,27 @@ def test_a_dns_answer_that_changes_after_the_check_cannot_reach_an_internal_host
     assert "no route to 93.184.216.34" in delivery.last_error
 
 
-def _certificate_for(name: str, directory) -> tuple[str, str]:
-    """A self-signed certificate for `name` (its own CA), as PEM files: (cert, key)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return str(cert_path), str(key_path)
+def _tls_receiver(receiver: Receiver, name: str, monkeypatch) -> list[str]:
+    """Serve the receiver over TLS with a certificate for `name` from a test CA that the
+    delivery trusts (trustme); return the server names (SNI) the clients send."""
+    ca = trustme.CA()
+    server_names: list[str] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert(name).configure_cert(context)
+    context.sni_callback = lambda sock, server_name, ctx: server_names.append(server_name)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    monkeypatch.setattr(webhooks, "ssl_context", lambda: trusting)
+    return server_names
 
 
 def test_an_https_delivery_pinned_to_an_address_keeps_the_name_for_sni_host_and_certificate(
-    world, receiver, settings, monkeypatch, tmp_path
+    world, receiver, settings, monkeypatch
 ):
     settings.HIRING_WEBHOOK_ALLOW_PRIVATE_URLS = True  # the receiver is on 127.0.0.1
-    cert, key = _certificate_for("hooks.test", tmp_path)
-    server_names = []
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
-    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    server_names = _tls_receiver(receiver, "hooks.test", monkeypatch)
     port = receiver.server.server_address[1]
-    trusting = ssl.create_default_context(cafile=cert)
-    monkeypatch.setattr(webhooks, "ssl_context", lambda: trusting)
     _fake_dns(monkeypatch, {"hooks.test": [["127.0.0.1"]]})
 
     _subscribe(f"https://hooks.test:{port}/hooks", events=[EventKind.CANDIDATE_CREATED])
@@ -537,15 +516,10 @@ def test_an_https_delivery_pinned_to_an_address_keeps_the_name_for_sni_host_and_
     assert request["signature_ok"]
 
 
-def test_a_certificate_for_another_name_is_refused(world, receiver, settings, monkeypatch, tmp_path):
+def test_a_certificate_for_another_name_is_refused(world, receiver, settings, monkeypatch):
     settings.HIRING_WEBHOOK_ALLOW_PRIVATE_URLS = True
-    cert, key = _certificate_for("other.test", tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    _tls_receiver(receiver, "other.test", monkeypatch)
     port = receiver.server.server_address[1]
-    trusting = ssl.create_default_context(cafile=cert)
-    monkeypatch.setattr(webhooks, "ssl_context", lambda: trusting)
     _fake_dns(monkeypatch, {"hooks.test": [["127.0.0.1"]]})
     _subscribe(f"https://hooks.test:{port}/hooks", events=[EventKind.CANDIDATE_CREATED])
     services.create_candidate(full_name="Ada", email="ada@example.org", time_zone="UTC", by=world.recruiter)
