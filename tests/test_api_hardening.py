@@ -280,3 +280,9 @@ def test_a_commit_while_the_broker_is_down_answers_at_once_and_leaves_the_delive
     assert time.monotonic() - started < 2
     waiting = WebhookDelivery.objects.get(event__candidate__full_name="Bob")
     assert waiting.status == "pending" and waiting.attempts == 0
+
+    # Redis comes back (empty, on the same port): the next commit is queued again by the same process.
+    redis_everywhere.start()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_candidate(full_name="Cy", email="cy@example.org", time_zone="UTC", by=world.recruiter)
+    assert redis.Redis.from_url(redis_everywhere.url).llen(app.conf.task_default_queue) == 1
