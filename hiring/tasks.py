@@ -23,6 +23,13 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
     return webhooks.deliver(delivery_id, claim_token)
 
 
+@shared_task(name="hiring.tasks.deliver_new_webhook", ignore_result=True)
+def deliver_new_webhook(delivery_id: int) -> str:
+    """Queued when the event commits (webhooks.enqueue_for_event): claims the row itself,
+    so a row the sweep took first is skipped, never sent twice."""
+    return webhooks.deliver_new(delivery_id)
+
+
 # --- reminders ---
 # Beat runs the sweep; it queues one send_due_reminders task per batch of due
 # rows, and each task claims its batch when it starts (hiring/reminders/sending.py).

@@ -300,8 +300,10 @@ def test_a_filter_value_that_does_not_parse_is_a_400_naming_it(world, token_for,
     assert set(query) <= set(response.json())
 
 
-def test_a_cursor_that_does_not_decode_is_a_404_not_a_500(world, token_for):
-    assert token_for(world.recruiter).get("/api/v1/events/", {"cursor": "\x00garbage"}).status_code == 404
+def test_a_cursor_that_does_not_decode_is_a_400_not_a_404_or_500(world, token_for):
+    # Issue 8: a made-up cursor is bad input (400), as every other bad query value is.
+    assert token_for(world.recruiter).get("/api/v1/events/", {"cursor": "\x00garbage"}).status_code == 400
+    assert token_for(world.recruiter).get("/api/v1/events/", {"cursor": "garbage"}).status_code == 400
 
 
 def test_updated_since_finds_a_loop_whose_round_changed_after_the_loop_row(world, token_for):

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hiring import webhooks
 from hiring.models import (
     ApiToken,
     DeliveryStatus,
@@ -151,6 +153,11 @@ def create_webhook_subscription(
     subscription.full_clean(exclude=["events"])
     if urlsplit(subscription.url).scheme not in {"http", "https"}:
         raise ValidationError({"url": "A webhook URL is http:// or https://."})
+    try:
+        # Refused here, with the reason, rather than only when the first delivery is sent.
+        webhooks.check_subscription_url(subscription.url)
+    except webhooks.RefusedAddress as exc:
+        raise ValidationError({"url": _("This URL cannot receive webhooks: %(reason)s.") % {"reason": exc}}) from None
     subscription.save()
     return subscription
 
