@@ -280,6 +280,9 @@ HIRING_FEEDBACK_DUE_MINUTES = env_int("HIRING_FEEDBACK_DUE_MINUTES", 60, minimum
 HIRING_FEEDBACK_ESCALATE_HOURS = env_int("HIRING_FEEDBACK_ESCALATE_HOURS", 48, minimum=1)
 # Candidates have no working hours: their non-urgent mail keeps to this waking window, every day.
 HIRING_CANDIDATE_HOURS = _hours_window("HIRING_CANDIDATE_HOURS", "08:00-21:00")
+# Rule 10: the least time between the end of one of a candidate's rounds and the start of
+# the next (a breather between back-to-back interviews); 0 allows back to back.
+HIRING_CANDIDATE_MIN_GAP_MINUTES = env_int("HIRING_CANDIDATE_MIN_GAP_MINUTES", 15, minimum=0)
 # DESIGN.md: a veto is told to the cancelled rounds' interviewers and the recruiter;
 # the recruiter tells the candidate. Set to also email the candidate the cancellations.
 HIRING_VETO_TELLS_CANDIDATE = env_bool("HIRING_VETO_TELLS_CANDIDATE", False)

@@ -326,6 +326,9 @@ class RoundStatus(models.TextChoices):
 ACTIVE_ROUND_STATUSES = [RoundStatus.PLANNED, RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED]
 # Rounds whose interviewer owes or has given feedback.
 FEEDBACK_ROUND_STATUSES = [RoundStatus.SCHEDULED, RoundStatus.HELD]
+# Rounds that hold their people's time (rule 10): booked, or already taken place.
+# A cancelled round or a no-show frees it.
+BOOKED_ROUND_STATUSES = [RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED]
 
 
 class Round(models.Model):
@@ -343,6 +346,17 @@ class Round(models.Model):
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
     sequence = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # Rule 10, held by the database too: copies the services write when they book a
+    # round, so that on PostgreSQL two exclusion constraints (migration 0014, raw SQL
+    # because SQLite has none) refuse an interviewer in [starts_at, booked_until) twice
+    # and a candidate in [starts_at, candidate_free_at) twice. candidate_free_at is the
+    # end plus the candidate's minimum gap at booking time, so two such ranges overlap
+    # exactly when the gap between the rounds is too short.
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, editable=False, on_delete=models.CASCADE, related_name="+"
+    )
+    booked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["loop", "order"]

@@ -14,12 +14,19 @@ from django.conf import settings
 
 
 class DomainError(Exception):
-    """An illegal change: the message is shown to the person who tried it."""
+    """An illegal change: the message is shown to the person who tried it.
 
-    def __init__(self, message: str, *, field: str | None = None):
+    `code` is a stable, machine-readable name for the rule that refused (the API
+    answers it as "code"); `extra` holds facts a program can act on (which person,
+    which local time), answered beside it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
+        self.extra = extra or {}
 
 
 class NotPermitted(DomainError):

@@ -30,6 +30,11 @@ from hiring.models import (
 
 PASSWORD = "correct-horse-battery"
 
+# Rule 10 refuses a round outside someone's hours without an override. Tests that book
+# relative to now (so whatever the local hour is when they run) and do not test hours
+# pass this override, with its reason, as a recruiter would for an agreed odd hour.
+ANY_HOUR = {"allow_outside_hours": True, "outside_hours_reason": "Booked relative to now in a test, at any hour."}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -199,7 +204,11 @@ class World:
         start = start - shift if start <= now else start + shift
         for i, (round_, interviewer) in enumerate(self.panel_for(loop)):
             services.schedule_round(
-                round=round_, interviewer=interviewer, starts_at=start + dt.timedelta(hours=i), by=self.recruiter
+                round=round_,
+                interviewer=interviewer,
+                starts_at=start + dt.timedelta(hours=i),
+                by=self.recruiter,
+                **ANY_HOUR,
             )
         loop.refresh_from_db()
         return loop

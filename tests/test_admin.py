@@ -319,6 +319,7 @@ def test_scheduling_a_bar_raiser_from_the_hiring_department_shows_the_rule_not_a
             "starts_at_0": local.strftime("%Y-%m-%d"),
             "starts_at_1": "10:00:00",
             "outside_hours_ok": "on",
+            "outside_hours_reason": "Agreed by email.",
         },
     )
     assert response.status_code == 200
@@ -340,6 +341,7 @@ def test_a_time_entered_in_the_admin_is_read_in_the_recruiters_zone(recruiter_cl
             "starts_at_0": day.isoformat(),
             "starts_at_1": "09:00:00",
             "outside_hours_ok": "on",
+            "outside_hours_reason": "Agreed by email.",
         },
     )
     assert response.status_code == 302

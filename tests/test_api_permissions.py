@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from hiring import services
 from hiring.models import Event, EventKind, Position, Round, RoundKind, Scorecard
-from tests.factories import CandidateFactory, InterviewerFactory, UserFactory
+from tests.factories import ANY_HOUR, CandidateFactory, InterviewerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,13 +173,13 @@ def _write_cases():
         "schedule other": (
             "post",
             "rounds/{other_round.pk}/schedule",
-            lambda s: {"interviewer": s.world.interviewers[4].pk, "starts_at": start.isoformat()},
+            lambda s: {"interviewer": s.world.interviewers[4].pk, "starts_at": start.isoformat(), **ANY_HOUR},
             {"recruiter": 200, "readonly": 403, "manager": 404, "ivy1": 404, "outsider": 404, "anonymous": 401},
         ),
         "reschedule own": (
             "post",
             "rounds/{ivy1_round.pk}/reschedule",
-            lambda s: {"starts_at": start.isoformat(), "reason": "Clash."},
+            lambda s: {"starts_at": start.isoformat(), "reason": "Clash.", **ANY_HOUR},
             {"recruiter": 200, "readonly": 403, "manager": 403, "ivy1": 403, "outsider": 404, "anonymous": 401},
         ),
         "cancel own": (

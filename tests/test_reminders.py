@@ -17,6 +17,7 @@ from django.utils import timezone
 from hiring import reminders, services
 from hiring.models import Reminder, ReminderKind, ReminderStatus, Round, RoundStatus
 from hiring.reminders import Hours, next_in_hours, next_nudge_due
+from tests.factories import ANY_HOUR
 
 Kind = ReminderKind
 UTC = dt.UTC
@@ -67,7 +68,7 @@ def upcoming(zone: str, weekday: int, hour: int, minute: int = 0, *, after_days:
 def schedule_one(world, *, interviewer, start: dt.datetime, candidate=None) -> Round:
     loop = world.start_loop(candidate)
     round_ = loop.rounds.get(order=1)
-    services.schedule_round(round=round_, interviewer=interviewer, starts_at=start, by=world.recruiter)
+    services.schedule_round(round=round_, interviewer=interviewer, starts_at=start, by=world.recruiter, **ANY_HOUR)
     return Round.objects.select_related("loop__candidate", "interviewer__user").get(pk=round_.pk)
 
 
@@ -88,13 +89,15 @@ def test_reminders_are_written_in_the_transaction_that_schedules_the_round(world
     start = upcoming(LONDON, 3, 11)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.schedule_round(
-            round=round_, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter
+            round=round_, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter, **ANY_HOUR
         )
         assert Reminder.objects.filter(round=round_).exists()
         raise RuntimeError("the change is rolled back")
     assert not Reminder.objects.exists()
 
-    services.schedule_round(round=round_, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter)
+    services.schedule_round(
+        round=round_, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter, **ANY_HOUR
+    )
     hank, candidate, rita = "hank@example.com", loop.candidate.email, "rita@example.com"
     assert sorted(Reminder.objects.values_list("kind", "email")) == sorted(
         [
@@ -364,7 +367,9 @@ def test_rescheduling_moves_the_pending_reminders_and_sends_both_sides_an_update
     old_day_before = row(round_, Kind.BEFORE_24H, "hank@example.com")
 
     new_start = start + dt.timedelta(days=1, hours=2)
-    services.reschedule_round(round=round_, starts_at=new_start, by=world.recruiter, reason="Candidate asked.")
+    services.reschedule_round(
+        round=round_, starts_at=new_start, by=world.recruiter, reason="Candidate asked.", **ANY_HOUR
+    )
 
     old_day_before.refresh_from_db()
     assert old_day_before.status == ReminderStatus.WITHDRAWN
@@ -385,7 +390,7 @@ def test_rescheduling_moves_the_pending_reminders_and_sends_both_sides_an_update
 def test_a_round_moved_before_its_invitation_went_out_gets_an_invitation_not_an_update(world):
     start = upcoming(LONDON, 3, 11)
     round_ = schedule_one(world, interviewer=world.manager.interviewer, start=start)
-    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=3), by=world.recruiter)
+    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=3), by=world.recruiter, **ANY_HOUR)
     run_sweep(timezone.now())
     assert [m.extra_headers["X-Hiring-Reminder"] for m in sent(to="hank@example.com")] == [Kind.INVITATION]
     assert "14:00 your time" in sent(to="hank@example.com")[0].body
@@ -396,7 +401,7 @@ def test_handing_a_round_to_another_interviewer_cancels_it_for_one_and_invites_t
     round_ = schedule_one(world, interviewer=world.manager.interviewer, start=start)
     run_sweep(timezone.now())
     berlin = world.interviewers[0]
-    services.reschedule_round(round=round_, interviewer=berlin, by=world.recruiter, reason="Hank is away.")
+    services.reschedule_round(round=round_, interviewer=berlin, by=world.recruiter, reason="Hank is away.", **ANY_HOUR)
     mail.outbox.clear()
     run_sweep(timezone.now())
 
@@ -504,7 +509,9 @@ def test_a_round_moved_into_the_past_is_announced_to_nobody_but_its_feedback_is_
     run_sweep(timezone.now())
     mail.outbox.clear()
     held_yesterday = timezone.now() - dt.timedelta(days=1)
-    services.reschedule_round(round=round_, starts_at=held_yesterday, by=world.recruiter, reason="Held earlier.")
+    services.reschedule_round(
+        round=round_, starts_at=held_yesterday, by=world.recruiter, reason="Held earlier.", **ANY_HOUR
+    )
     run_sweep(timezone.now())
     assert not sent(Kind.UPDATE) and not sent(Kind.INVITATION)
     assert Reminder.objects.filter(round=round_, kind=Kind.FEEDBACK_DUE, key__contains=":s1:").exists()

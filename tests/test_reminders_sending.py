@@ -20,6 +20,7 @@ from hiring import notifications, reminders, services
 from hiring.models import Event, EventKind, Reminder, ReminderKind, ReminderStatus
 from hiring.reminders import sending
 from hiring.rules import DomainError, NotPermitted
+from tests.factories import ANY_HOUR
 from tests.test_reminders import LONDON, run_sweep, schedule_one, sent, upcoming
 
 Kind = ReminderKind
@@ -233,7 +234,7 @@ def test_a_claimed_reminder_whose_round_moved_meanwhile_is_withdrawn_not_sent(wo
     round_ = schedule_one(world, interviewer=world.manager.interviewer, start=start)
     now = timezone.now()
     token, ids = reminders.claim(now=now)  # both invitations claimed, on their way
-    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=2), by=world.recruiter)
+    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=2), by=world.recruiter, **ANY_HOUR)
     result = reminders.send_claimed(token=token, ids=ids, now=now)
     assert (result.sent, result.withdrawn) == (0, 2)
     assert "moved" in Reminder.objects.get(pk=ids[0]).last_error
@@ -278,7 +279,7 @@ def test_only_a_sent_or_failed_reminder_that_is_still_true_can_be_resent(world):
 
     run_sweep(timezone.now())
     invitation = Reminder.objects.get(round=round_, kind=Kind.INVITATION, email="hank@example.com")
-    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=1), by=world.recruiter)
+    services.reschedule_round(round=round_, starts_at=start + dt.timedelta(hours=1), by=world.recruiter, **ANY_HOUR)
     with pytest.raises(DomainError, match="out of date"):
         services.resend_reminder(reminder=invitation, by=world.recruiter)
     assert not Event.objects.filter(kind=EventKind.REMINDER_RESENT).exists()

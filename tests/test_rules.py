@@ -27,7 +27,7 @@ from hiring.models import (
     Scorecard,
 )
 from hiring.rules import DomainError, NotPermitted
-from tests.factories import CandidateFactory, InterviewerFactory, LevelFactory, make_plan
+from tests.factories import ANY_HOUR, CandidateFactory, InterviewerFactory, LevelFactory, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +109,9 @@ def test_no_interviewer_sits_twice_in_a_loop(world):
     loop = world.start_loop()
     first, second = loop.rounds.order_by("order")[:2]
     ivy = world.interviewers[0]
-    services.schedule_round(round=first, interviewer=ivy, starts_at=soon(), by=world.recruiter)
+    services.schedule_round(round=first, interviewer=ivy, starts_at=soon(), by=world.recruiter, **ANY_HOUR)
     with pytest.raises(DomainError, match=f"{ivy.name} already sits on this loop"):
-        services.schedule_round(round=second, interviewer=ivy, starts_at=soon(3), by=world.recruiter)
+        services.schedule_round(round=second, interviewer=ivy, starts_at=soon(3), by=world.recruiter, **ANY_HOUR)
     second.refresh_from_db()
     assert second.status == RoundStatus.PLANNED and second.interviewer is None
 
@@ -130,10 +130,14 @@ def test_a_panel_spanning_too_few_departments_is_refused_at_the_last_seat(world)
     loop = world.start_loop()
     seats = world.panel_for(loop)
     for i, (round_, interviewer) in enumerate(seats[:-1]):
-        services.schedule_round(round=round_, interviewer=interviewer, starts_at=soon(i), by=world.recruiter)
+        services.schedule_round(
+            round=round_, interviewer=interviewer, starts_at=soon(i), by=world.recruiter, **ANY_HOUR
+        )
     last_round, last_interviewer = seats[-1]
     with pytest.raises(DomainError, match=r"spans 2 department\(s\) \(Engineering, Product\); it needs at least 3"):
-        services.schedule_round(round=last_round, interviewer=last_interviewer, starts_at=soon(9), by=world.recruiter)
+        services.schedule_round(
+            round=last_round, interviewer=last_interviewer, starts_at=soon(9), by=world.recruiter, **ANY_HOUR
+        )
     last_round.refresh_from_db()
     assert last_round.status == RoundStatus.PLANNED
     assert Loop.objects.get(pk=loop.pk).status == LoopStatus.DRAFT
@@ -150,7 +154,9 @@ def test_a_panel_of_one_seniority_level_is_refused(world):
     seats = iter(panel)
     for i, round_ in enumerate(rounds[:-1]):
         interviewer = raiser if round_.kind == RoundKind.BAR_RAISER else next(seats)
-        services.schedule_round(round=round_, interviewer=interviewer, starts_at=soon(i), by=world.recruiter)
+        services.schedule_round(
+            round=round_, interviewer=interviewer, starts_at=soon(i), by=world.recruiter, **ANY_HOUR
+        )
     last = rounds[-1]
     with pytest.raises(DomainError, match=r"spans 1 seniority level\(s\); it needs at least 2"):
         services.schedule_round(
@@ -158,6 +164,7 @@ def test_a_panel_of_one_seniority_level_is_refused(world):
             interviewer=raiser if last.kind == RoundKind.BAR_RAISER else next(seats),
             starts_at=soon(8),
             by=world.recruiter,
+            **ANY_HOUR,
         )
 
 
@@ -170,13 +177,16 @@ def test_a_complete_varied_panel_schedules_the_loop(world):
 def test_an_interviewer_cannot_be_double_booked(world):
     one, two = world.start_loop(), world.start_loop()
     ivy = world.interviewers[0]
-    services.schedule_round(round=one.rounds.get(order=1), interviewer=ivy, starts_at=soon(), by=world.recruiter)
+    services.schedule_round(
+        round=one.rounds.get(order=1), interviewer=ivy, starts_at=soon(), by=world.recruiter, **ANY_HOUR
+    )
     with pytest.raises(DomainError, match="already has an interview at that time"):
         services.schedule_round(
             round=two.rounds.get(order=1),
             interviewer=ivy,
             starts_at=soon() + dt.timedelta(minutes=30),
             by=world.recruiter,
+            **ANY_HOUR,
         )
 
 
@@ -188,7 +198,9 @@ def test_the_bar_raiser_must_be_trained(world):
     bar_round = loop.rounds.get(kind=RoundKind.BAR_RAISER)
     untrained = world.interviewers[1]  # Product, not trained
     with pytest.raises(DomainError, match=f"{untrained.name} is not a trained bar raiser"):
-        services.schedule_round(round=bar_round, interviewer=untrained, starts_at=soon(), by=world.recruiter)
+        services.schedule_round(
+            round=bar_round, interviewer=untrained, starts_at=soon(), by=world.recruiter, **ANY_HOUR
+        )
 
 
 def test_the_bar_raiser_must_come_from_another_department(world):
@@ -196,7 +208,7 @@ def test_the_bar_raiser_must_come_from_another_department(world):
     bar_round = loop.rounds.get(kind=RoundKind.BAR_RAISER)
     insider = InterviewerFactory(department=world.engineering, level=world.senior, is_bar_raiser=True)
     with pytest.raises(DomainError, match="The bar raiser must come from a department other than Engineering"):
-        services.schedule_round(round=bar_round, interviewer=insider, starts_at=soon(), by=world.recruiter)
+        services.schedule_round(round=bar_round, interviewer=insider, starts_at=soon(), by=world.recruiter, **ANY_HOUR)
     bar_round.refresh_from_db()
     assert bar_round.interviewer is None
 
@@ -454,6 +466,7 @@ def test_only_recruiters_schedule_rounds(world):
             interviewer=world.interviewers[0],
             starts_at=soon(),
             by=world.interviewers[1].user,
+            **ANY_HOUR,
         )
 
 
@@ -465,6 +478,7 @@ def test_a_start_without_a_zone_is_refused(world):
             interviewer=world.interviewers[0],
             starts_at=dt.datetime(2030, 1, 1, 9, 0),
             by=world.recruiter,
+            **ANY_HOUR,
         )
 
 
@@ -473,7 +487,7 @@ def test_a_reschedule_bumps_the_calendar_sequence_and_records_the_old_time(world
     round_ = loop.rounds.get(order=1)
     old = round_.starts_at
     services.reschedule_round(
-        round=round_, starts_at=old + dt.timedelta(days=1), by=world.recruiter, reason="Candidate asked"
+        round=round_, starts_at=old + dt.timedelta(days=1), by=world.recruiter, reason="Candidate asked", **ANY_HOUR
     )
     round_.refresh_from_db()
     assert round_.sequence == 1 and round_.starts_at == old + dt.timedelta(days=1)
@@ -503,7 +517,9 @@ def test_the_loop_keeps_its_earliest_due_feedback_for_the_overdue_filter(world):
     world.submit(rounds[0])
     loop.refresh_from_db()
     assert loop.feedback_due_at == rounds[1].feedback_due_at
-    services.reschedule_round(round=rounds[1], starts_at=timezone.now() + dt.timedelta(days=2), by=world.recruiter)
+    services.reschedule_round(
+        round=rounds[1], starts_at=timezone.now() + dt.timedelta(days=2), by=world.recruiter, **ANY_HOUR
+    )
     loop.refresh_from_db()
     assert loop.feedback_due_at == rounds[2].feedback_due_at
     services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer")

@@ -554,8 +554,17 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                 problems = outside_hours(round_, data["interviewer"], data["starts_at"])
                 if problems:
                     raise ValidationError(
-                        {"outside_hours_ok": [*problems, "Pick another time, or tick “Schedule anyway”."]}
+                        {
+                            "outside_hours_ok": [
+                                *problems,
+                                "Pick another time, or tick “Schedule anyway” and say why.",
+                            ]
+                        }
                     )
+            override = {
+                "allow_outside_hours": data["outside_hours_ok"],
+                "outside_hours_reason": data["outside_hours_reason"],
+            }
             if rescheduling:
                 services.reschedule_round(
                     round=round_,
@@ -563,10 +572,11 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                     starts_at=data["starts_at"],
                     by=request.user,
                     reason=data["reason"],
+                    **override,
                 )
                 return f"Moved round “{round_.label}”."
             services.schedule_round(
-                round=round_, interviewer=data["interviewer"], starts_at=data["starts_at"], by=request.user
+                round=round_, interviewer=data["interviewer"], starts_at=data["starts_at"], by=request.user, **override
             )
             return f"Scheduled round “{round_.label}”."
 

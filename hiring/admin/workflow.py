@@ -130,6 +130,17 @@ class ScheduleForm(forms.Form):
         label="Schedule anyway",
         help_text="Tick when someone has agreed to meet outside their working or waking hours.",
     )
+    outside_hours_reason = forms.CharField(
+        required=False,
+        label="Why outside hours",
+        help_text="Required with “Schedule anyway”: who agreed, and why. It goes on the record.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outside_hours_ok") and not (data.get("outside_hours_reason") or "").strip():
+            self.add_error("outside_hours_reason", "Say why this round may be outside someone's hours.")
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,7 +18,10 @@ def exception_handler(exc, context):
     if isinstance(exc, NotPermitted):
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        body = {"detail": exc.message}
+        if exc.code:
+            body = {"code": exc.code, **body, **exc.extra}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}

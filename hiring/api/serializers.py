@@ -300,12 +300,59 @@ class ReasonSerializer(serializers.Serializer):
 class ScheduleSerializer(serializers.Serializer):
     interviewer = serializers.IntegerField(min_value=1, help_text="The interviewer's id (not the user's).")
     starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
+    allow_outside_hours = serializers.BooleanField(
+        default=False,
+        help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
+        "(rule 10); needs outside_hours_reason, and goes on the record.",
+    )
+    outside_hours_reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        default="",
+        help_text="Why the round may be outside someone's hours (required with allow_outside_hours).",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):
     interviewer = serializers.IntegerField(min_value=1, required=False, help_text="A new interviewer's id.")
     starts_at = UTCDateTimeField(required=False, help_text="A new start, with its offset.")
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    allow_outside_hours = serializers.BooleanField(
+        default=False,
+        help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
+        "(rule 10); needs outside_hours_reason, and goes on the record.",
+    )
+    outside_hours_reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        default="",
+        help_text="Why the round may be outside someone's hours (required with allow_outside_hours).",
+    )
+
+
+class BookingConflictSerializer(serializers.Serializer):
+    """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
+
+    code = serializers.ChoiceField(
+        choices=["outside_hours", "candidate_busy", "interviewer_busy"],
+        required=False,
+        help_text="Which rule refused; absent for the panel rules (their words are in detail).",
+    )
+    detail = serializers.CharField(help_text="The rule's own words, for a person.")
+    person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
+    name = serializers.CharField(required=False, help_text="The person's name.")
+    local_start = serializers.DateTimeField(
+        required=False, help_text="outside_hours: the start in that person's own zone, with its offset."
+    )
+    time_zone = serializers.CharField(required=False, help_text="outside_hours: that person's IANA zone.")
+    outside = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="outside_hours: everyone outside their hours, each with person, name, local_start, time_zone.",
+    )
+    min_gap_minutes = serializers.IntegerField(
+        required=False, help_text="candidate_busy: the least gap between a candidate's rounds."
+    )
 
 
 # --- scorecards -----------------------------------------------------------------

@@ -252,7 +252,13 @@ class RoundViewSet(ReadOnlyApiViewSet):
             raise _field_error("interviewer", "No such interviewer.")
         return interviewer
 
-    @extend_schema(summary="Schedule a planned round", request=s.ScheduleSerializer, responses=s.RoundSerializer)
+    @extend_schema(
+        summary="Schedule a planned round",
+        description="Refused with a 409 when the candidate or the interviewer is busy then, or when it falls "
+        "outside someone's hours without allow_outside_hours and a reason (rule 10).",
+        request=s.ScheduleSerializer,
+        responses={200: s.RoundSerializer, 409: s.BookingConflictSerializer},
+    )
     @action(detail=True, methods=["post"])
     def schedule(self, request, pk=None):
         round_ = self.get_object()
@@ -262,13 +268,16 @@ class RoundViewSet(ReadOnlyApiViewSet):
             interviewer=self._interviewer(data["interviewer"]),
             starts_at=data["starts_at"],
             by=request.user,
+            allow_outside_hours=data["allow_outside_hours"],
+            outside_hours_reason=data["outside_hours_reason"],
         )
         return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
 
     @extend_schema(
         summary="Move a round or hand it to another interviewer",
+        description="The rules of schedule hold for the new time and person (409 with a code).",
         request=s.RescheduleSerializer,
-        responses=s.RoundSerializer,
+        responses={200: s.RoundSerializer, 409: s.BookingConflictSerializer},
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
@@ -280,6 +289,8 @@ class RoundViewSet(ReadOnlyApiViewSet):
             starts_at=data.get("starts_at"),
             interviewer=self._interviewer(data.get("interviewer")),
             reason=data["reason"],
+            allow_outside_hours=data["allow_outside_hours"],
+            outside_hours_reason=data["outside_hours_reason"],
         )
         return Response(s.RoundSerializer(self.fresh(round_.pk)).data)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring import reminders
 from hiring.models import (
     ACTIVE_ROUND_STATUSES,
+    BOOKED_ROUND_STATUSES,
     Competency,
     EventKind,
     Interviewer,
@@ -21,6 +25,7 @@ from hiring.models import (
     RoundKind,
     RoundStatus,
 )
+from hiring.reminders.hours import candidate_hours, interviewer_hours, within
 from hiring.rules import (
     DomainError,
     NotPermitted,
@@ -39,6 +44,7 @@ from hiring.services.common import (
     record_event,
 )
 from hiring.services.loops import _advance, _lock_loop, _refresh_feedback_due, _require_open, _seat
+from hiring.times import format_local
 
 
 @transaction.atomic
@@ -102,22 +108,160 @@ def _check_interviewer(*, loop: Loop, round_: Round, interviewer: Interviewer, s
         )
     if not problems and all(r.interviewer_id for r in others):
         problems += check_panel_variety([*seated, _seat(interviewer)])
+    if problems:
+        raise DomainError(" ".join(problems))
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
     clash = (
         Round.objects.filter(
             interviewer=interviewer,
-            status=RoundStatus.SCHEDULED,
+            status__in=BOOKED_ROUND_STATUSES,
             starts_at__lt=ends_at,
-            feedback_due_at__gt=starts_at + feedback_allowance(),
+            booked_until__gt=starts_at,
         )
         .exclude(pk=round_.pk)
         .select_related("loop__candidate")
         .first()
     )
     if clash is not None:
-        problems.append(f"{interviewer.name} already has an interview at that time (with {clash.loop.candidate}).")
-    if problems:
-        raise DomainError(" ".join(problems))
+        raise _interviewer_busy(interviewer, with_whom=str(clash.loop.candidate))
+
+
+def _interviewer_busy(interviewer: Interviewer, *, with_whom: str = "") -> DomainError:
+    message = (
+        _("%(name)s already has an interview at that time (with %(candidate)s).")
+        % {"name": interviewer.name, "candidate": with_whom}
+        if with_whom
+        else _("%(name)s already has an interview at that time.") % {"name": interviewer.name}
+    )
+    return DomainError(message, code="interviewer_busy", extra={"person": "interviewer", "name": interviewer.name})
+
+
+def candidate_gap() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.HIRING_CANDIDATE_MIN_GAP_MINUTES)
+
+
+def _candidate_busy(loop: Loop) -> DomainError:
+    minutes = settings.HIRING_CANDIDATE_MIN_GAP_MINUTES
+    return DomainError(
+        _(
+            "%(name)s already has an interview at that time, or less than %(minutes)d minutes before or after it; "
+            "a candidate is never in two rounds at once."
+        )
+        % {"name": loop.candidate.full_name, "minutes": minutes},
+        code="candidate_busy",
+        extra={"person": "candidate", "name": loop.candidate.full_name, "min_gap_minutes": minutes},
+    )
+
+
+def _check_candidate(*, loop: Loop, round_: Round, starts_at: dt.datetime) -> None:
+    """Rule 10 for the candidate, across all their loops: no overlap and the minimum gap.
+
+    Two of the candidate's rounds [a, a_end) and [b, b_end) are too close exactly when
+    [a, a_end + gap) and [b, b_end + gap) overlap: the same test the database makes.
+    """
+    gap = candidate_gap()
+    free_at = starts_at + dt.timedelta(minutes=round_.duration_minutes) + gap
+    clash = (
+        Round.objects.filter(
+            candidate_id=loop.candidate_id,
+            status__in=BOOKED_ROUND_STATUSES,
+            starts_at__lt=free_at,
+            candidate_free_at__gt=starts_at,
+        )
+        .exclude(pk=round_.pk)
+        .exists()
+    )
+    if clash:
+        raise _candidate_busy(loop)
+
+
+def _outside_hours(*, loop: Loop, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> list[dict]:
+    """Who would meet outside their hours at this time: the interviewer (working hours),
+    then the candidate (waking hours), each with the local start."""
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    candidate = loop.candidate
+    people = []
+    if not within(starts_at, ends_at, zone=interviewer.time_zone, hours=interviewer_hours(interviewer)):
+        people.append(("interviewer", interviewer.name, interviewer.time_zone))
+    if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
+        people.append(("candidate", candidate.full_name, candidate.time_zone))
+    return [
+        {
+            "person": person,
+            "name": name,
+            "local_start": starts_at.astimezone(ZoneInfo(zone)).isoformat(),
+            "time_zone": zone,
+        }
+        for person, name, zone in people
+    ]
+
+
+def _check_hours(
+    *,
+    loop: Loop,
+    round_: Round,
+    interviewer: Interviewer,
+    starts_at: dt.datetime,
+    allow_outside_hours: bool,
+    outside_hours_reason: str,
+) -> list[dict]:
+    """Rule 10: refuse a round outside someone's hours unless the caller overrides it with
+    a reason. Returns who is outside (empty when everyone is inside), to put on record."""
+    outside = _outside_hours(loop=loop, round_=round_, interviewer=interviewer, starts_at=starts_at)
+    if not outside:
+        return []
+    if not allow_outside_hours:
+        first = outside[0]
+        if first["person"] == "interviewer":
+            message = _(
+                "That is %(local)s for %(name)s, outside their working hours; pick another time, "
+                "or book it anyway with a reason."
+            )
+        else:
+            message = _(
+                "That is %(local)s for the candidate %(name)s, outside their waking hours; pick another time, "
+                "or book it anyway with a reason."
+            )
+        raise DomainError(
+            message % {"local": format_local(starts_at, first["time_zone"]), "name": first["name"]},
+            code="outside_hours",
+            extra={**first, "outside": outside},
+        )
+    if not (outside_hours_reason or "").strip():
+        raise ValidationError({"outside_hours_reason": _("Say why this round may be outside someone's hours.")})
+    return outside
+
+
+def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.datetime) -> None:
+    """Write the booking, with the copies the database's own rule-10 constraints read.
+
+    The checks above ran under this loop's lock, but two loops of one candidate (or two
+    loops sharing an interviewer) lock different rows: on PostgreSQL the exclusion
+    constraints settle that race, and their refusal is the same DomainError as the check's.
+    """
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    round_.interviewer = interviewer
+    round_.starts_at = starts_at
+    round_.booked_until = ends_at
+    round_.candidate_id = loop.candidate_id
+    round_.candidate_free_at = ends_at + candidate_gap()
+    round_.feedback_due_at = ends_at + feedback_allowance()
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the outer transaction usable
+            round_.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or str(exc)
+        if "round_candidate_not_double_booked" in constraint:
+            raise _candidate_busy(loop) from exc
+        if "round_interviewer_not_double_booked" in constraint:
+            raise _interviewer_busy(interviewer) from exc
+        raise
+
+
+def _override_record(outside: list[dict], reason: str) -> dict:
+    if not outside:
+        return {}
+    return {"outside_hours": outside, "outside_hours_reason": reason.strip()}
 
 
 def _load_round(round_id: int) -> tuple[Loop, Round]:
@@ -129,8 +273,21 @@ def _load_round(round_id: int) -> tuple[Loop, Round]:
 
 
 @transaction.atomic
-def schedule_round(*, round: Round, interviewer: Interviewer, starts_at: dt.datetime, by: User | None) -> Round:
-    """Give a planned round its interviewer and time."""
+def schedule_round(
+    *,
+    round: Round,
+    interviewer: Interviewer,
+    starts_at: dt.datetime,
+    by: User | None,
+    allow_outside_hours: bool = False,
+    outside_hours_reason: str = "",
+) -> Round:
+    """Give a planned round its interviewer and time.
+
+    Outside the interviewer's working hours or the candidate's waking hours it is
+    refused, unless allow_outside_hours is given with a reason; that override is put
+    on record (rule 10).
+    """
     _require_perm(by, "hiring.change_round", "Only recruiters can schedule rounds.")
     _check_start(starts_at)
     loop, round_ = _load_round(round.pk)
@@ -139,17 +296,28 @@ def schedule_round(*, round: Round, interviewer: Interviewer, starts_at: dt.date
         raise DomainError(f"Round “{round_.label}” is {round_.get_status_display().lower()}; reschedule it instead.")
     interviewer = Interviewer.objects.select_related("user", "department").get(pk=interviewer.pk)
     _check_interviewer(loop=loop, round_=round_, interviewer=interviewer, starts_at=starts_at)
-    round_.interviewer = interviewer
-    round_.starts_at = starts_at
-    round_.feedback_due_at = starts_at + dt.timedelta(minutes=round_.duration_minutes) + feedback_allowance()
+    _check_candidate(loop=loop, round_=round_, starts_at=starts_at)
+    outside = _check_hours(
+        loop=loop,
+        round_=round_,
+        interviewer=interviewer,
+        starts_at=starts_at,
+        allow_outside_hours=allow_outside_hours,
+        outside_hours_reason=outside_hours_reason,
+    )
     round_.status = RoundStatus.SCHEDULED
-    round_.save()
+    _book(round_, loop=loop, interviewer=interviewer, starts_at=starts_at)
     record_event(
         kind=EventKind.ROUND_SCHEDULED,
         actor=by,
         loop=loop,
         round=round_,
-        data={"interviewer_id": interviewer.pk, "starts_at": starts_at.isoformat()},
+        reason=outside_hours_reason.strip() if outside else "",
+        data={
+            "interviewer_id": interviewer.pk,
+            "starts_at": starts_at.isoformat(),
+            **_override_record(outside, outside_hours_reason),
+        },
     )
     reminders.on_round_scheduled(round_)
     _advance(loop, by)
@@ -164,8 +332,11 @@ def reschedule_round(
     starts_at: dt.datetime | None = None,
     interviewer: Interviewer | None = None,
     reason: str = "",
+    allow_outside_hours: bool = False,
+    outside_hours_reason: str = "",
 ) -> Round:
-    """Move a scheduled round and/or hand it to another interviewer."""
+    """Move a scheduled round and/or hand it to another interviewer (the rules of
+    schedule_round hold for the new time and person, the override included)."""
     _require_perm(by, "hiring.change_round", "Only recruiters can reschedule rounds.")
     loop, round_ = _load_round(round.pk)
     _require_open(loop)
@@ -184,13 +355,23 @@ def reschedule_round(
     if starts_at is not None:
         _check_start(starts_at)
     _check_interviewer(loop=loop, round_=round_, interviewer=new_interviewer, starts_at=new_start)
+    _check_candidate(loop=loop, round_=round_, starts_at=new_start)
+    outside = _check_hours(
+        loop=loop,
+        round_=round_,
+        interviewer=new_interviewer,
+        starts_at=new_start,
+        allow_outside_hours=allow_outside_hours,
+        outside_hours_reason=outside_hours_reason,
+    )
     previous = {"interviewer_id": round_.interviewer_id, "starts_at": round_.starts_at.isoformat()}
     previous_interviewer = round_.interviewer
-    round_.interviewer = new_interviewer
-    round_.starts_at = new_start
-    round_.feedback_due_at = new_start + dt.timedelta(minutes=round_.duration_minutes) + feedback_allowance()
     round_.sequence += 1
-    round_.save()
+    _book(round_, loop=loop, interviewer=new_interviewer, starts_at=new_start)
+    if outside:
+        reason = " ".join(
+            part for part in (reason.strip(), _("Outside hours: %s") % outside_hours_reason.strip()) if part
+        )
     record_event(
         kind=EventKind.ROUND_RESCHEDULED,
         actor=by,
@@ -202,6 +383,7 @@ def reschedule_round(
             "interviewer_id": new_interviewer.pk,
             "starts_at": new_start.isoformat(),
             "sequence": round_.sequence,
+            **_override_record(outside, outside_hours_reason),
         },
     )
     reminders.on_round_rescheduled(round_, previous_interviewer=previous_interviewer)
