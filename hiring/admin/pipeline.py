@@ -415,6 +415,9 @@ class LoopAdmin(WorkflowMixin, admin.ModelAdmin):
             obj=loop,
             intro=intro,
             back=reverse("admin:hiring_loop_change", args=[pk]),
+            # The panel's verdict beside the form (two aggregate queries), and the full debrief a click away.
+            template="admin/hiring/decide_form.html",
+            extra={"summary": selectors.scorecard_summary(loop), "debrief_url": reverse("debrief", args=[pk])},
         )
 
     def withdraw_view(self, request, pk):

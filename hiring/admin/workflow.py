@@ -162,6 +162,8 @@ class WorkflowMixin:
         initial=None,
         back: str,
         intro: str = "",
+        template: str = "admin/hiring/workflow_form.html",
+        extra: dict | None = None,
     ) -> HttpResponse:
         form = form_class(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
@@ -181,8 +183,9 @@ class WorkflowMixin:
             "opts": self.model._meta,
             "back": back,
             "media": self.media + form.media,
+            **(extra or {}),
         }
-        return TemplateResponse(request, "admin/hiring/workflow_form.html", context)
+        return TemplateResponse(request, template, context)
 
 
 # --- counting ------------------------------------------------------------------------
