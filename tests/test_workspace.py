@@ -113,3 +113,32 @@ def test_a_reject_on_the_debrief_needs_no_hire_confirmation(world):
     response = signed_in(world.manager).post(reverse("decide", args=[loop.pk]), {"outcome": "reject", "reason": "No."})
     assert response.status_code == 302
     assert Decision.objects.get(loop=loop).outcome == "reject"
+
+
+# --- starting a loop: a choice of candidate, not a raw id ------------------------------------------
+
+
+def test_start_a_loop_offers_a_searchable_candidate_choice_preselected_from_the_candidate_page(world):
+    from tests.factories import CandidateFactory
+
+    candidate = CandidateFactory(full_name="Zelda Quintero")
+    client = signed_in(world.recruiter)
+    candidate_page = client.get(reverse("admin:hiring_candidate_change", args=[candidate.pk])).content.decode()
+    start = f"{reverse('admin:hiring_loop_add')}?candidate={candidate.pk}"
+    assert start in candidate_page
+
+    page = client.get(start).content.decode()
+    assert 'type="number"' not in page
+    assert "admin-autocomplete" in page
+    assert reverse("admin:autocomplete") in page
+    assert f'<option value="{candidate.pk}" selected>Zelda Quintero</option>' in page
+
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "hiring", "model_name": "loop", "field_name": "candidate", "term": "Quinte"},
+    ).json()
+    assert found["results"] == [{"id": str(candidate.pk), "text": "Zelda Quintero"}]
+
+    response = client.post(start, {"candidate": candidate.pk, "position": world.position.pk})
+    assert response.status_code == 302
+    assert candidate.loops.get().status == LoopStatus.DRAFT

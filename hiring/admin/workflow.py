@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy
 
 from hiring import services
 from hiring.models import (
@@ -97,8 +99,13 @@ class ReasonForm(forms.Form):
 
 
 class StartLoopForm(forms.Form):
+    # Django admin's own autocomplete (select2, searching CandidateAdmin.search_fields, paged, with the
+    # admin's permission checks): a recruiter types a name or an email instead of a raw id, and a
+    # million candidates never load into one <select>.
     candidate = forms.ModelChoiceField(
-        queryset=Candidate.objects.all(), widget=forms.NumberInput, help_text="Candidate id (see the candidate list)."
+        queryset=Candidate.objects.all(),
+        widget=AutocompleteSelect(Loop._meta.get_field("candidate"), admin.site),
+        help_text=gettext_lazy("Type part of the candidate's name or email."),
     )
     position = forms.ModelChoiceField(queryset=Position.objects.filter(is_open=True).select_related("department"))
 
