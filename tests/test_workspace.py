@@ -142,3 +142,46 @@ def test_start_a_loop_offers_a_searchable_candidate_choice_preselected_from_the_
     response = client.post(start, {"candidate": candidate.pk, "position": world.position.pk})
     assert response.status_code == 302
     assert candidate.loops.get().status == LoopStatus.DRAFT
+
+
+# --- the history reads as sentences -----------------------------------------------------------------
+
+
+def test_the_candidate_history_reads_as_sentences_with_one_date_format(world):
+    import re
+
+    loop = world.scheduled_loop()
+    rounds = list(loop.rounds.select_related("interviewer__user").order_by("order"))
+    world.submit(rounds[0])
+    world.submit(rounds[1], veto=True, veto_reason="Misrepresented a past role.", recommendation="strong_no")
+    page = signed_in(world.recruiter).get(reverse("admin:hiring_candidate_change", args=[loop.candidate.pk]))
+    page = page.content.decode()
+    history = page[page.index('class="hl-history"') :]
+
+    first = rounds[0].interviewer.user.get_full_name()
+    vetoer = rounds[1].interviewer.user.get_full_name()
+    assert f"Scorecard submitted by {first} — {rounds[0].label} (Yes)" in history
+    assert "Loop moved from Scheduled to In progress" in history
+    assert f"Vetoed by {vetoer} — {rounds[1].label}; the loop is now Rejected" in history
+    # Its interview had begun when the veto closed the loop, so it is on record as held.
+    assert f"{rounds[2].label} marked held by the system" in history
+    for slug in ("loop.status_changed", "scorecard.submitted", "loop.vetoed", "round.cancelled"):
+        assert slug not in page
+    # One way of writing a moment on the whole page: "Tue 5 May 10:00 …", never "2026-05-05 10:00".
+    assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
+
+
+def test_the_history_costs_one_query_however_long_it_is(world, django_assert_num_queries):
+    from hiring.admin.history import history_table
+
+    short = world.scheduled_loop()
+    world.submit(short.rounds.get(order=1))
+    long = world.awaiting_decision_loop()
+    services.decide(loop=long, outcome="hire", by=world.manager, reason="Strong panel.")
+    # The events with their actor, round and loop position, joined: one SELECT for 5 events or 20.
+    with django_assert_num_queries(1):
+        few = history_table(short.candidate_id)
+    with django_assert_num_queries(1):
+        many = history_table(long.candidate_id)
+    assert few.count("<tr>") < many.count("<tr>")
+    assert "Decision recorded by" in many
