@@ -1,0 +1,85 @@
+"""The recruiters' admin in a real browser (issue 12): what a recruiter must reach
+is reachable on a phone and a wide screen, and labelled for a screen reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PASSWORD, CandidateFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1440, "height": 900}
+
+
+def admin_sign_in(page, username: str) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator('input[type="submit"], button[type="submit"]').first.click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def reachable(page, link) -> bool:
+    """The link is on screen once the page is scrolled down to it, and is what a tap on it hits.
+
+    Only the page scrolls (vertically), the way a person's thumb does: a programmatic
+    scrollIntoView would also scroll a clipped (overflow: hidden) box no one can scroll.
+    """
+    page.evaluate(
+        "el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200)", link.element_handle()
+    )
+    box = link.bounding_box()
+    if box is None or box["width"] < 1:
+        return False
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    if not (0 <= x <= page.viewport_size["width"]):
+        return False
+    return link.evaluate("(el, [x, y]) => el.contains(document.elementFromPoint(x, y))", [x, y])
+
+
+def test_reschedule_and_cancel_are_reachable_on_a_phone(world, web_page):
+    page = web_page
+    page.set_viewport_size(PHONE)
+    loop = world.scheduled_loop(CandidateFactory(full_name="Pia Phone"), start=timezone.now() + dt.timedelta(days=2))
+    admin_sign_in(page, world.recruiter.username)
+    page.goto(f"/admin/hiring/candidate/{loop.candidate_id}/change/")
+    for name in ("Reschedule", "Cancel"):
+        link = page.get_by_role("link", name=name, exact=True).first
+        assert reachable(page, link), f"{name} is clipped at 390 px"
+    page.get_by_role("link", name="Reschedule", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/schedule/$"))
+
+
+def test_the_candidate_list_shows_its_next_interview_column_on_a_wide_screen(world, web_page):
+    page = web_page
+    page.set_viewport_size(WIDE)
+    for n in range(3):
+        world.scheduled_loop(
+            CandidateFactory(full_name=f"Wendy Wide{n}", email=f"wendy.a.rather.long.address{n}@example.org"),
+            start=timezone.now() + dt.timedelta(days=1 + n),
+        )
+    admin_sign_in(page, world.recruiter.username)
+    page.goto("/admin/hiring/candidate/")
+    results = page.locator("#changelist .results")
+    header = page.locator("th.column-next_interview")
+    cell = page.locator("td.field-next_interview").first
+    edge = results.bounding_box()
+    for element in (header, cell):
+        box = element.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= min(edge["x"] + edge["width"], WIDE["width"]) + 1, (
+            "the Next interview column is cut off at 1440 px"
+        )
+    hidden = results.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert hidden <= 0, f"the list hides {hidden}px to the right at 1440 px"
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 1440 px"
