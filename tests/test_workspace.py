@@ -185,3 +185,15 @@ def test_the_history_costs_one_query_however_long_it_is(world, django_assert_num
         many = history_table(long.candidate_id)
     assert few.count("<tr>") < many.count("<tr>")
     assert "Decision recorded by" in many
+
+
+# --- the schedule form is labelled -------------------------------------------------------------------
+
+
+def test_the_schedule_forms_date_and_time_inputs_each_have_a_label(world):
+    loop = world.start_loop()
+    round_ = loop.rounds.order_by("order").first()
+    page = signed_in(world.recruiter).get(reverse("admin:hiring_round_schedule", args=[round_.pk])).content.decode()
+    assert 'id="id_starts_at_0"' in page and 'id="id_starts_at_1"' in page
+    assert '<label class="hl-sublabel" for="id_starts_at_0">Date:</label>' in page
+    assert '<label class="hl-sublabel" for="id_starts_at_1">Time:</label>' in page

@@ -83,3 +83,30 @@ def test_the_candidate_list_shows_its_next_interview_column_on_a_wide_screen(wor
     assert hidden <= 0, f"the list hides {hidden}px to the right at 1440 px"
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 1440 px"
+
+
+CONTRAST = """el => {
+  const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const style = getComputedStyle(el);
+  const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_cancelled_badges_pass_colour_contrast(world, web_page):
+    from hiring import services
+
+    page = web_page
+    loop = world.scheduled_loop(
+        CandidateFactory(full_name="Cleo Cancelled"), start=timezone.now() + dt.timedelta(days=2)
+    )
+    services.cancel_round(round=loop.rounds.order_by("order").last(), by=world.recruiter, reason="Interviewer ill.")
+    admin_sign_in(page, world.recruiter.username)
+    page.goto("/admin/hiring/candidate/")
+    badge = page.locator(".hl-badge.hl-cancelled").first
+    # WCAG AA for small text (the badges are 11 px): 4.5:1, with a margin for rounding.
+    assert badge.evaluate(CONTRAST) >= 4.6

@@ -110,11 +110,21 @@ class StartLoopForm(forms.Form):
     position = forms.ModelChoiceField(queryset=Position.objects.filter(is_open=True).select_related("department"))
 
 
+class LabelledSplitDateTime(admin.widgets.AdminSplitDateTime):
+    """The admin's date and time pickers, with a real <label> on each input.
+
+    Django's own template writes "Date:" and "Time:" as bare text, so a screen
+    reader announces two unnamed inputs (axe: critical, "form elements must have labels").
+    """
+
+    template_name = "admin/hiring/widgets/split_datetime.html"
+
+
 class ScheduleForm(forms.Form):
     interviewer = forms.ModelChoiceField(
         queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
     )
-    starts_at = forms.SplitDateTimeField(widget=admin.widgets.AdminSplitDateTime, help_text="In your own time zone.")
+    starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")
     reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
     outside_hours_ok = forms.BooleanField(
         required=False,
