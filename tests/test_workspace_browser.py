@@ -4,7 +4,10 @@ is reachable on a phone and a wide screen, and labelled for a screen reader."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -110,3 +113,52 @@ def test_cancelled_badges_pass_colour_contrast(world, web_page):
     badge = page.locator(".hl-badge.hl-cancelled").first
     # WCAG AA for small text (the badges are 11 px): 4.5:1, with a margin for rounding.
     assert badge.evaluate(CONTRAST) >= 4.6
+
+
+# --- axe-core: no critical or serious accessibility finding ------------------------------------------
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_findings(page) -> list[str]:
+    """Critical and serious axe-core violations on the page, one line each (rule, impact, where)."""
+    if not AXE.exists():
+        message = f"axe-core is not installed at {AXE} (run `npm ci` in the project folder)."
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} CI must run the accessibility checks.", pytrace=False)
+        pytest.skip(message)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(str(n['target']) for n in v['nodes'][:5])}"
+        for v in result["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
+def test_axe_finds_nothing_critical_or_serious_on_the_admin_pages(world, web_page):
+    from hiring import services
+
+    page = web_page
+    loop = world.scheduled_loop(CandidateFactory(full_name="Alma Axe"), start=timezone.now() + dt.timedelta(days=2))
+    services.cancel_round(round=loop.rounds.order_by("order").last(), by=world.recruiter, reason="Interviewer ill.")
+    vetoed = world.scheduled_loop(CandidateFactory(full_name="Vic Vetoed"))
+    world.submit(vetoed.rounds.get(order=1), veto=True, veto_reason="Dishonest.", recommendation="strong_no")
+    planned = world.start_loop(CandidateFactory(full_name="Pat Planned")).rounds.order_by("order").first()
+    admin_sign_in(page, world.recruiter.username)
+
+    pages = {
+        "candidate list": "/admin/hiring/candidate/",
+        "candidate page": f"/admin/hiring/candidate/{loop.candidate_id}/change/",
+        "schedule form": f"/admin/hiring/round/{planned.pk}/schedule/",
+    }
+    found = {}
+    for name, url in pages.items():
+        for viewport in (PHONE, WIDE):
+            page.set_viewport_size(viewport)
+            page.goto(url)
+            findings = axe_findings(page)
+            if findings:
+                found[f"{name} at {viewport['width']} px"] = findings
+    if found:
+        pytest.fail("axe-core findings:\n" + json.dumps(found, indent=1, ensure_ascii=False), pytrace=False)
