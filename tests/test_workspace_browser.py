@@ -162,3 +162,28 @@ def test_axe_finds_nothing_critical_or_serious_on_the_admin_pages(world, web_pag
                 found[f"{name} at {viewport['width']} px"] = findings
     if found:
         pytest.fail("axe-core findings:\n" + json.dumps(found, indent=1, ensure_ascii=False), pytrace=False)
+
+
+# --- the hire takes a confirmation, in the browser ---------------------------------------------------
+
+
+def test_record_hire_on_the_debrief_asks_for_a_confirmation_first(world, web_page):
+    from hiring.models import Decision, LoopStatus
+    from tests.test_browser import sign_in
+
+    page = web_page
+    loop = world.awaiting_decision_loop()
+    sign_in(page, world.manager.username, going_to=f"/loops/{loop.pk}/debrief/")
+
+    page.get_by_role("button", name="Record hire").click()
+    page.wait_for_load_state()
+    # Nothing recorded: the page says why and the box is there to tick.
+    assert page.get_by_role("alert").filter(has_text="Tick the box to confirm the hire").count() == 1
+    assert not Decision.objects.filter(loop=loop).exists()
+
+    page.get_by_label("I confirm the hire").check()
+    page.get_by_role("button", name="Record hire").click()
+    page.wait_for_url(re.compile(rf"/loops/{loop.pk}/debrief/$"))
+    assert page.get_by_role("heading", name="Decision: Hire").is_visible()
+    loop.refresh_from_db()
+    assert loop.status == LoopStatus.HIRED
