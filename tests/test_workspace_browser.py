@@ -187,3 +187,29 @@ def test_record_hire_on_the_debrief_asks_for_a_confirmation_first(world, web_pag
     assert page.get_by_role("heading", name="Decision: Hire").is_visible()
     loop.refresh_from_db()
     assert loop.status == LoopStatus.HIRED
+
+
+# --- the schedule form does not contradict itself about time zones ----------------------------------
+
+
+def test_the_schedule_form_names_its_zone_and_no_server_time_note_contradicts_it(
+    world, chromium, live_server, settings
+):
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    planned = world.start_loop(CandidateFactory(full_name="Theo Tokyo")).rounds.order_by("order").first()
+    zone = world.recruiter.interviewer.time_zone
+    # A laptop set to Tokyo, a recruiter whose profile says otherwise: the admin's script would
+    # print "You are N hours ahead of server time" beside our "in your time zone".
+    assert str(zone) != "Asia/Tokyo"
+    context = chromium.new_context(base_url=live_server.url, viewport=WIDE, timezone_id="Asia/Tokyo")
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        admin_sign_in(page, world.recruiter.username)
+        page.goto(f"/admin/hiring/round/{planned.pk}/schedule/")
+        page.locator(".datetimeshortcuts").first.wait_for()
+        assert page.get_by_text(re.compile("server time")).filter(visible=True).count() == 0
+        assert page.get_by_text(f"In {zone}, the time zone of your profile").is_visible()
+    finally:
+        context.close()

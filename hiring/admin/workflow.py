@@ -18,9 +18,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from hiring import services
 from hiring.models import (
@@ -134,6 +135,12 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The admin reads the time in the zone of the recruiter's profile (TimezoneMiddleware), not in
+        # this computer's: say which, by name. The admin script's "N hours ahead of server time" note
+        # (hidden in pipeline.css) called that same zone "server time" and contradicted this line.
+        self.fields["starts_at"].help_text = gettext(
+            "In %(zone)s, the time zone of your profile, whatever this computer's clock is set to."
+        ) % {"zone": timezone.get_current_timezone_name()}
         self.fields["interviewer"].label_from_instance = lambda i: (
             f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
         )
