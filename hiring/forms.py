@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from hiring.models import RATING_MAX, RATING_MIN, RATING_SCALE, Competency, Outcome, Recommendation, Scorecard
 from hiring.rules import DomainError
@@ -158,6 +159,18 @@ class DecisionForm(forms.Form):
         max_length=NOTES_MAX,
         help_text="Required to reject; it goes on record.",
     )
+    # A hire cannot be undone from these pages, so, like a veto, it takes a second, explicit step.
+    # Checked here on the server: a page without JavaScript, or a forged post, needs it too.
+    confirm_hire = forms.BooleanField(
+        label=_("I confirm the hire: it goes on record and the loop closes."),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == Outcome.HIRE and not data.get("confirm_hire"):
+            self.add_error("confirm_hire", _("Tick the box to confirm the hire, then press Record hire again."))
+        return data
 
 
 def apply_service_error(form: forms.Form, error: ValidationError | DomainError) -> None:

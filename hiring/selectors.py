@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hiring.models import (
@@ -18,6 +18,7 @@ from hiring.models import (
     Loop,
     LoopStatus,
     Rating,
+    Recommendation,
     Round,
     RoundStatus,
     Scorecard,
@@ -315,3 +316,27 @@ def scorecard_for_viewer(user: User, scorecard_id: int) -> Scorecard | None:
     if scorecard.author_id == user.pk or can_see_all_scorecards(user, loop) or has_submitted_in_loop(user, loop):
         return scorecard
     return None
+
+
+# --- the decision's summary ---------------------------------------------------
+
+
+def scorecard_summary(loop: Loop) -> dict:
+    """What the panel said, in two aggregate queries whatever the panel's size.
+
+    Only the current revision of each round counts (an amendment replaces the
+    earlier one); drafts never count. Returns {"tally": [(value, label, n)],
+    "means": [(competency name, mean, n)], "submitted": total}.
+    """
+    current = Scorecard.objects.filter(round__loop=loop, is_current=True)
+    counts = dict(current.values_list("recommendation").annotate(n=Count("id")).order_by())
+    labels = dict(Recommendation.choices)
+    tally = [(value, labels[value], counts.get(value, 0)) for value in Recommendation.values]
+    means = [
+        (name, mean, n)
+        for name, mean, n in Rating.objects.filter(scorecard__in=current)
+        .values_list("competency__name")
+        .annotate(mean=Avg("score"), n=Count("id"))
+        .order_by("competency__name")
+    ]
+    return {"tally": tally, "means": means, "submitted": sum(counts.values())}

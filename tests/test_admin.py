@@ -262,7 +262,9 @@ def test_a_candidate_page_shows_loops_scorecards_and_history(recruiter_client, w
     vetoed = made["vetoed"]
     page = recruiter_client.get(reverse("admin:hiring_candidate_change", args=[vetoed.pk])).content.decode()
     assert "Dishonest about a past role." in page
-    assert "loop.vetoed" in page and "scorecard.submitted" in page
+    # The history in words (issue 12), not the event slugs.
+    assert "Vetoed by " in page and "Scorecard submitted by " in page
+    assert "loop.vetoed" not in page and "scorecard.submitted" not in page
     assert "Submitted scorecards" in page and "VETO:" in page
 
 

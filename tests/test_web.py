@@ -603,7 +603,10 @@ def test_the_debrief_lists_who_has_not_submitted_and_why_no_hire_yet(world, loop
 
 def test_a_forced_hire_is_refused_and_changes_nothing(world, loop):
     before = _snapshot(loop)
-    response = signed_in(world.manager).post(reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "hire"})
+    # Confirmed, as a forged post would be: the rule, not the confirmation, refuses it.
+    response = signed_in(world.manager).post(
+        reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "hire", "confirm_hire": "on"}
+    )
     assert response.status_code == 409
     assert "A hire cannot be recorded yet" in response.content.decode()
     assert not Decision.objects.filter(loop=loop).exists()
@@ -622,7 +625,10 @@ def test_a_forced_hire_after_a_veto_is_refused(world):
         veto=True,
         veto_reason="Found a conflict of interest.",
     )
-    response = signed_in(world.manager).post(reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "hire"})
+    # Confirmed, as a forged post would be: the rule, not the confirmation, refuses it.
+    response = signed_in(world.manager).post(
+        reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "hire", "confirm_hire": "on"}
+    )
     assert response.status_code == 409
     assert "vetoed" in response.content.decode()
     loop.refresh_from_db()
@@ -650,7 +656,8 @@ def test_the_hiring_manager_records_a_hire_when_the_rules_allow(world):
     client = signed_in(world.manager)
     assert "Record hire" in client.get(debrief_url(loop)).content.decode()
     response = client.post(
-        reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "hire", "reason": "Strong panel."}
+        reverse("decide", kwargs={"loop_id": loop.pk}),
+        {"outcome": "hire", "reason": "Strong panel.", "confirm_hire": "on"},
     )
     assert response.status_code == 302
     loop.refresh_from_db()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hiring import selectors, services
+from hiring.admin.history import history_table
 from hiring.admin.privacy import CandidatePrivacyMixin
 from hiring.admin.workflow import (
     AddRoundForm,
@@ -42,7 +43,6 @@ from hiring.models import (
     Candidate,
     Decision,
     Department,
-    Event,
     Loop,
     LoopStatus,
     Round,
@@ -50,7 +50,7 @@ from hiring.models import (
     Scorecard,
 )
 from hiring.rules import DomainError
-from hiring.times import format_pair
+from hiring.times import format_local, format_pair
 
 # --- filters for the candidate list ---------------------------------------------------
 
@@ -220,26 +220,8 @@ class CandidateAdmin(CandidatePrivacyMixin, BoundedListMixin, WorkflowMixin, adm
 
     @admin.display(description="History")
     def history(self, candidate: Candidate) -> str:
-        events = Event.objects.filter(candidate=candidate).select_related("actor", "round").order_by("-created_at")
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M %Z"),
-                    e.kind,
-                    e.actor.get_full_name() if e.actor else "system",
-                    e.round.label if e.round else "",
-                    e.reason,
-                )
-                for e in events[:200]
-            ),
-        )
-        return format_html(
-            '<table class="hl-history"><thead><tr><th>When (your time)</th><th>What</th><th>Who</th>'
-            "<th>Round</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
-            rows,
-        )
+        # Sentences, not slugs; one query for the whole table (hiring/admin/history.py).
+        return history_table(candidate.pk)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in CandidateForm.Meta.fields}
@@ -356,7 +338,7 @@ class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             "<b>{}</b> by {} on {}: {}",
             decision.get_outcome_display(),
             decision.decided_by.get_full_name() or decision.decided_by,
-            timezone.localtime(decision.decided_at).strftime("%Y-%m-%d %H:%M %Z"),
+            format_local(decision.decided_at, timezone.get_current_timezone_name()),
             decision.reason,
         )
 
@@ -431,6 +413,9 @@ class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             obj=loop,
             intro=intro,
             back=reverse("admin:hiring_loop_change", args=[pk]),
+            # The panel's verdict beside the form (two aggregate queries), and the full debrief a click away.
+            template="admin/hiring/decide_form.html",
+            extra={"summary": selectors.scorecard_summary(loop), "debrief_url": reverse("debrief", args=[pk])},
         )
 
     def withdraw_view(self, request, pk):

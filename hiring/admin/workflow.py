@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_backends
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
@@ -25,9 +26,11 @@ from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from hiring import services
 from hiring.models import (
@@ -113,17 +116,32 @@ class ReasonForm(forms.Form):
 
 
 class StartLoopForm(forms.Form):
+    # Django admin's own autocomplete (select2, searching CandidateAdmin.search_fields, paged, with the
+    # admin's permission checks): a recruiter types a name or an email instead of a raw id, and a
+    # million candidates never load into one <select>.
     candidate = forms.ModelChoiceField(
-        queryset=Candidate.objects.all(), widget=forms.NumberInput, help_text="Candidate id (see the candidate list)."
+        queryset=Candidate.objects.all(),
+        widget=AutocompleteSelect(Loop._meta.get_field("candidate"), admin.site),
+        help_text=gettext_lazy("Type part of the candidate's name or email."),
     )
     position = forms.ModelChoiceField(queryset=Position.objects.filter(is_open=True).select_related("department"))
+
+
+class LabelledSplitDateTime(admin.widgets.AdminSplitDateTime):
+    """The admin's date and time pickers, with a real <label> on each input.
+
+    Django's own template writes "Date:" and "Time:" as bare text, so a screen
+    reader announces two unnamed inputs (axe: critical, "form elements must have labels").
+    """
+
+    template_name = "admin/hiring/widgets/split_datetime.html"
 
 
 class ScheduleForm(forms.Form):
     interviewer = forms.ModelChoiceField(
         queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
     )
-    starts_at = forms.SplitDateTimeField(widget=admin.widgets.AdminSplitDateTime, help_text="In your own time zone.")
+    starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")
     reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
     outside_hours_ok = forms.BooleanField(
         required=False,
@@ -144,6 +162,12 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The admin reads the time in the zone of the recruiter's profile (TimezoneMiddleware), not in
+        # this computer's: say which, by name. The admin script's "N hours ahead of server time" note
+        # (hidden in pipeline.css) called that same zone "server time" and contradicted this line.
+        self.fields["starts_at"].help_text = gettext(
+            "In %(zone)s, the time zone of your profile, whatever this computer's clock is set to."
+        ) % {"zone": timezone.get_current_timezone_name()}
         self.fields["interviewer"].label_from_instance = lambda i: (
             f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
         )
@@ -189,6 +213,8 @@ class WorkflowMixin:
         initial=None,
         back: str,
         intro: str = "",
+        template: str = "admin/hiring/workflow_form.html",
+        extra: dict | None = None,
     ) -> HttpResponse:
         form = form_class(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
@@ -208,8 +234,9 @@ class WorkflowMixin:
             "opts": self.model._meta,
             "back": back,
             "media": self.media + form.media,
+            **(extra or {}),
         }
-        return TemplateResponse(request, "admin/hiring/workflow_form.html", context)
+        return TemplateResponse(request, template, context)
 
 
 # --- counting ------------------------------------------------------------------------
