@@ -394,11 +394,14 @@ class EventSerializer(serializers.Serializer):
     reason = serializers.CharField()
     data = serializers.DictField(help_text="What changed; its keys depend on the kind.")
     redacted = serializers.BooleanField(
-        help_text="True when rule 5 hides this event's feedback (reason and data) from you."
+        help_text="True when the reason and data are hidden from you, as the object they describe is: "
+        "other interviewers' feedback before your own is in (rule 5), a decision's or withdrawal's reason "
+        "unless you manage the position, the recruiters' own records."
     )
 
     def to_representation(self, event):
-        redacted = not getattr(event, "feedback_visible", True)
+        # Hidden unless the view's queryset said otherwise (selectors.events_visible_to).
+        redacted = not getattr(event, "content_visible", False)
         actor = event.actor
         return {
             "id": event.pk,
