@@ -10,7 +10,18 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hiring.api.fields import PersonSerializer, UTCDateTimeField, WallClockField, iso, person_name
+from hiring.api.fields import (
+    EmailTextField,
+    PersonSerializer,
+    TextField,
+    TrueFalseField,
+    URLTextField,
+    UTCDateTimeField,
+    WallClockField,
+    WholeNumberField,
+    iso,
+    person_name,
+)
 from hiring.models import (
     LANGUAGES,
     RATING_MAX,
@@ -161,11 +172,11 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 
 class CandidateWriteSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(max_length=254)
-    time_zone = serializers.CharField(max_length=64, help_text="An IANA zone, e.g. Asia/Singapore.")
+    full_name = TextField(max_length=200)
+    email = EmailTextField(max_length=254)
+    time_zone = TextField(max_length=64, help_text="An IANA zone, e.g. Asia/Singapore.")
     preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
-    source = serializers.CharField(max_length=100, allow_blank=True, default="")
+    source = TextField(max_length=100, allow_blank=True, default="")
 
 
 class CandidateUpdateSerializer(CandidateWriteSerializer):
@@ -280,41 +291,39 @@ class LoopSerializer(serializers.Serializer):
 
 
 class LoopStartSerializer(serializers.Serializer):
-    candidate = serializers.IntegerField(min_value=1, help_text="The candidate's id.")
-    position = serializers.IntegerField(min_value=1, help_text="The position's id.")
+    candidate = WholeNumberField(min_value=1, help_text="The candidate's id.")
+    position = WholeNumberField(min_value=1, help_text="The position's id.")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why; it goes on record.")
+    reason = TextField(max_length=2000, help_text="Why; it goes on record.")
 
 
 class ScheduleSerializer(serializers.Serializer):
-    interviewer = serializers.IntegerField(min_value=1, help_text="The interviewer's id (not the user's).")
+    interviewer = WholeNumberField(min_value=1, help_text="The interviewer's id (not the user's).")
     starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
 
 
 class RescheduleSerializer(serializers.Serializer):
-    interviewer = serializers.IntegerField(min_value=1, required=False, help_text="A new interviewer's id.")
+    interviewer = WholeNumberField(min_value=1, required=False, help_text="A new interviewer's id.")
     starts_at = UTCDateTimeField(required=False, help_text="A new start, with its offset.")
-    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    reason = TextField(max_length=2000, allow_blank=True, default="")
 
 
 # --- scorecards -----------------------------------------------------------------
 
 
 class RatingSerializer(serializers.Serializer):
-    competency = serializers.IntegerField(min_value=1, help_text="The competency's id.")
-    score = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    competency = WholeNumberField(min_value=1, help_text="The competency's id.")
+    score = WholeNumberField(min_value=RATING_MIN, max_value=RATING_MAX)
 
 
 class ScorecardWriteSerializer(serializers.Serializer):
     ratings = RatingSerializer(many=True, help_text="One rating for each competency of the round.")
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-    notes = serializers.CharField(max_length=20000, allow_blank=True, default="")
-    veto = serializers.BooleanField(default=False, help_text="A veto ends the loop at once (rule 4).")
-    veto_reason = serializers.CharField(
-        max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto."
-    )
+    notes = TextField(max_length=20000, allow_blank=True, default="")
+    veto = TrueFalseField(default=False, help_text="A veto ends the loop at once (rule 4).")
+    veto_reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto.")
 
     def validate_ratings(self, ratings):
         ids = [r["competency"] for r in ratings]
@@ -368,7 +377,7 @@ class ScorecardSerializer(serializers.Serializer):
 
 class DecisionWriteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    reason = serializers.CharField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
+    reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -439,9 +448,9 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
 
 
 class WebhookSubscriptionWriteSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = URLTextField(max_length=500)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices), default=list, help_text="Empty means every event."
     )
-    secret = serializers.CharField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
-    description = serializers.CharField(max_length=200, allow_blank=True, default="")
+    secret = TextField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
+    description = TextField(max_length=200, allow_blank=True, default="")
