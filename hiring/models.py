@@ -296,6 +296,9 @@ class Loop(models.Model):
             ),
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["updated_at"]),
+            # The loops of a hiring manager's positions, read from the index alone
+            # (selectors.managed_loop_ids).
+            models.Index(fields=["position", "id"], name="loop_position_idx"),
         ]
 
     def __str__(self) -> str:
@@ -367,6 +370,9 @@ class Round(models.Model):
             models.Index(fields=["interviewer", "starts_at"]),
             models.Index(fields=["status", "feedback_due_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The loops a person sits on, read from the index alone: every API list of
+            # a non-recruiter starts from these (selectors.seated_loop_ids).
+            models.Index(fields=["interviewer", "loop"], name="round_seat_idx"),
         ]
 
     def __str__(self) -> str:

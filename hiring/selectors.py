@@ -17,8 +17,10 @@ from hiring.models import (
     Decision,
     Event,
     EventKind,
+    Interviewer,
     Loop,
     LoopStatus,
+    Position,
     Round,
     RoundStatus,
     Scorecard,
@@ -130,60 +132,82 @@ def visible_scorecards(user: User, loop: Loop) -> QuerySet[Scorecard]:
 
 # --- visibility: who reads which rows through the API ---------------------------------
 # Recruiters read everything. Everyone else starts from their own rows: the loops
-# they sit on (Round by interviewer: round_seat_idx) and the loops of the positions
-# they manage (Position by hiring manager, then Loop by position). The two meet in
-# one `loop_id IN (... UNION ...)`, never in an OR tested against every row of the
-# table, so the planner may walk the person's own loops or scan the list's order
-# probing a hash of them, whichever is cheaper; a page then costs about the same at
-# 100,000 candidates as at 1,000 (figures in bench_api --lists).
+# they sit on (their rounds, read from round_seat_idx alone) and the positions they
+# manage. Who they are (their interviewer id, their positions) is read first, once
+# per request, so each list's query carries those ids as constants and the planner
+# sees how many rows they stand for: it walks a person's few loops and sorts them,
+# or walks the list's order probing the seat index row by row for a person on many
+# loops. The old filter (manager OR EXISTS over every row, with a join to find the
+# person) scanned the whole table for a person on few loops. Figures, 1,000 and
+# 100,000 candidates: manage.py bench_api_lists.
 
 
-def seated_loop_ids(user: User) -> QuerySet:
-    """Ids of the loops where this person has a round (any state)."""
-    return Round.objects.filter(interviewer__user=user).order_by().values("loop_id")
+def viewer_scope(user: User) -> tuple[int | None, tuple[int, ...]]:
+    """(interviewer id, ids of the positions they manage) of a person: one query, kept on
+    the user object for the rest of the request."""
+    cached = getattr(user, "_viewer_scope", None)
+    if cached is None:
+        positions = Position.objects.filter(hiring_manager_id=user.pk).order_by().annotate(k=Value(0))
+        seat = Interviewer.objects.filter(user_id=user.pk).order_by().annotate(k=Value(1))
+        rows = list(positions.values_list("id", "k").union(seat.values_list("id", "k"), all=True))
+        interviewer_id = next((pk for pk, kind in rows if kind == 1), None)
+        cached = (interviewer_id, tuple(sorted(pk for pk, kind in rows if kind == 0)))
+        user._viewer_scope = cached
+    return cached
 
 
-def managed_loop_ids(user: User) -> QuerySet:
-    """Ids of the loops of the positions this person is the hiring manager of."""
-    return Loop.objects.filter(position__hiring_manager=user).order_by().values("id")
+def _seat_loop_ids(interviewer_id: int | None, *, submitted_only: bool = False) -> QuerySet | None:
+    """Ids of the loops where this interviewer has a round (or has submitted), from round_seat_idx."""
+    if interviewer_id is None:
+        return None
+    seats = Round.objects.filter(interviewer_id=interviewer_id)
+    if submitted_only:
+        # A round's status is "submitted" exactly when its scorecard is in (services keep both).
+        seats = seats.filter(status=RoundStatus.SUBMITTED)
+    return seats.order_by().values("loop_id")
 
 
-def submitted_loop_ids(user: User) -> QuerySet:
-    """Ids of the loops where this person has submitted a scorecard for their own round."""
-    return (
-        Scorecard.objects.filter(round__interviewer__user=user, submitted_at__isnull=False)
-        .order_by()
-        .values("round__loop_id")
-    )
+def _of_own_loops(
+    queryset: QuerySet, user: User, *, loop: str, position: str, submitted_only: bool = False
+) -> QuerySet:
+    """Rows whose loop (field `loop`, its position `position`) this person sits on or manages.
 
-
-def visible_loop_ids(user: User) -> QuerySet:
-    return seated_loop_ids(user).union(managed_loop_ids(user))
-
-
-def feedback_loop_ids(user: User) -> QuerySet:
-    """Loops where rule 5 lets this person read every scorecard: they manage it or have submitted."""
-    return submitted_loop_ids(user).union(managed_loop_ids(user))
+    Sitting only: `loop IN (their seats)`, a semi-join the planner may run either way
+    round (the person's few loops, sorted; or the list's order, probing the seat index
+    per row). Managing: the position test is made per row (one position's loops may be
+    most of the table, too many to collect first), or'ed with the seats they also hold.
+    """
+    interviewer_id, positions = viewer_scope(user)
+    seats = _seat_loop_ids(interviewer_id, submitted_only=submitted_only)
+    if positions:
+        condition = Q(**{f"{position}__in": positions})
+        if seats is not None:
+            condition |= Q(**{f"{loop}__in": seats})
+        return queryset.filter(condition)
+    if seats is None:
+        return queryset.none()
+    return queryset.filter(**{f"{loop}__in": seats})
 
 
 def loops_visible_to(user: User, queryset: QuerySet[Loop]) -> QuerySet[Loop]:
     if is_recruiter(user):
         return queryset
-    return queryset.filter(pk__in=visible_loop_ids(user))
+    return _of_own_loops(queryset, user, loop="pk", position="position_id")
 
 
 def candidates_visible_to(user: User, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
     """Candidates of the loops the person sees (recruiters: all, loops or not)."""
     if is_recruiter(user):
         return queryset
-    return queryset.filter(pk__in=Loop.objects.filter(pk__in=visible_loop_ids(user)).order_by().values("candidate_id"))
+    loops = _of_own_loops(Loop.objects.order_by(), user, loop="pk", position="position_id")
+    return queryset.filter(pk__in=loops.values("candidate_id"))
 
 
 def rounds_visible_to(user: User, queryset: QuerySet[Round]) -> QuerySet[Round]:
     """Every round of the loops the person sees (a panel sees the whole pipeline, not the feedback)."""
     if is_recruiter(user):
         return queryset
-    return queryset.filter(loop_id__in=visible_loop_ids(user))
+    return _of_own_loops(queryset, user, loop="loop_id", position="loop__position_id")
 
 
 def scorecards_visible_to(user: User, queryset: QuerySet[Scorecard] | None = None) -> QuerySet[Scorecard]:
@@ -195,14 +219,15 @@ def scorecards_visible_to(user: User, queryset: QuerySet[Scorecard] | None = Non
     qs = (queryset if queryset is not None else Scorecard.objects.all()).filter(submitted_at__isnull=False)
     if is_recruiter(user):
         return qs
-    return qs.filter(round__loop_id__in=feedback_loop_ids(user))
+    return _of_own_loops(qs, user, loop="round__loop_id", position="round__loop__position_id", submitted_only=True)
 
 
 def decisions_visible_to(user: User, queryset: QuerySet[Decision]) -> QuerySet[Decision]:
     """Decisions and their reasons: recruiters and the position's hiring manager."""
     if is_recruiter(user):
         return queryset
-    return queryset.filter(loop_id__in=managed_loop_ids(user))
+    _, positions = viewer_scope(user)
+    return queryset.filter(loop__position_id__in=positions) if positions else queryset.none()
 
 
 class EventAudience:
@@ -247,11 +272,23 @@ def events_visible_to(user: User, queryset: QuerySet[Event]) -> QuerySet[Event]:
     the recruiters' alone."""
     if is_recruiter(user):
         return queryset.annotate(content_visible=Value(True, output_field=BooleanField()))
-    return queryset.filter(loop_id__in=visible_loop_ids(user)).annotate(
+    interviewer_id, positions = viewer_scope(user)
+    # Per row of the page, by index: did they submit in this event's loop, do they manage it?
+    submitted = (
+        Exists(
+            Round.objects.filter(
+                loop_id=OuterRef("loop_id"), interviewer_id=interviewer_id, status=RoundStatus.SUBMITTED
+            )
+        )
+        if interviewer_id is not None
+        else Value(False)
+    )
+    manages = Q(loop__position_id__in=positions) if positions else Value(False)
+    return _of_own_loops(queryset, user, loop="loop_id", position="loop__position_id").annotate(
         content_visible=Case(
             When(kind__in=_kinds_for(EventAudience.LOOP), then=Value(True)),
-            When(Q(kind__in=_kinds_for(EventAudience.FEEDBACK), loop_id__in=feedback_loop_ids(user)), then=Value(True)),
-            When(Q(kind__in=_kinds_for(EventAudience.DECISION), loop_id__in=managed_loop_ids(user)), then=Value(True)),
+            When(Q(kind__in=_kinds_for(EventAudience.FEEDBACK)) & (manages | submitted), then=Value(True)),
+            When(Q(kind__in=_kinds_for(EventAudience.DECISION)) & manages, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )
