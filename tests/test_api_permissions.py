@@ -393,3 +393,20 @@ def test_a_decision_reason_never_reaches_the_panel_through_the_event_feed(scene)
         assert _ids(scene.clients[role].get("/api/v1/decisions/")) == set()
     manager_feed = scene.clients["manager"].get("/api/v1/events/", {"kind": "loop.decided"}).json()["results"]
     assert [row["reason"] for row in manager_feed] == ["Salary expectations too high."]
+
+
+def test_a_hiring_manager_who_sits_on_another_positions_loop_reads_it_as_a_panelist(scene):
+    # Hank manages the scene's own position and takes a seat on Olga's loop: he sees
+    # both loops, and in Olga's only the pipeline, no feedback and no decision (rule 5).
+    world = scene.world
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    first = scene.other.rounds.order_by("order").first()
+    services.schedule_round(round=first, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter)
+    hank = scene.clients["manager"]
+    assert _ids(hank.get("/api/v1/loops/")) == {scene.own.pk, scene.other.pk}
+    assert set(scene.other.rounds.values_list("pk", flat=True)) <= _ids(hank.get("/api/v1/rounds/", {"page_size": 200}))
+    assert _ids(hank.get("/api/v1/scorecards/")) == {scene.ivy0_scorecard.pk}
+    services.decide(loop=scene.other, outcome="reject", reason="Olga's reason.", by=world.recruiter)
+    assert _ids(hank.get("/api/v1/decisions/")) == set()
+    decided = hank.get("/api/v1/events/", {"loop": scene.other.pk, "kind": "loop.decided"}).json()["results"]
+    assert [(row["redacted"], row["reason"]) for row in decided] == [(True, "")]
