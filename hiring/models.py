@@ -299,6 +299,9 @@ class Loop(models.Model):
             models.Index(fields=["updated_at"]),
             # The admin loop list's order (newest first, then id), read backwards.
             models.Index(fields=["created_at", "id"], name="loop_created_idx"),
+            # The loops of a hiring manager's positions, read from the index alone
+            # (selectors.managed_loop_ids).
+            models.Index(fields=["position", "id"], name="loop_position_idx"),
         ]
 
     def __str__(self) -> str:
@@ -393,6 +396,9 @@ class Round(models.Model):
             ),
             # The admin round list's order: newest loops first, each loop's rounds in order.
             models.Index(fields=["-loop", "order"], name="round_admin_order_idx"),
+            # The loops a person sits on, read from the index alone: every API list of
+            # a non-recruiter starts from these (selectors.seated_loop_ids).
+            models.Index(fields=["interviewer", "loop"], name="round_seat_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from hiring.models import (
@@ -15,8 +15,13 @@ from hiring.models import (
     OPEN_LOOP_STATUSES,
     Candidate,
     Competency,
+    Decision,
+    Event,
+    EventKind,
+    Interviewer,
     Loop,
     LoopStatus,
+    Position,
     Rating,
     Recommendation,
     Round,
@@ -128,16 +133,168 @@ def visible_scorecards(user: User, loop: Loop) -> QuerySet[Scorecard]:
     return base.none()
 
 
-def scorecards_visible_to(user: User) -> QuerySet[Scorecard]:
-    """Every submitted scorecard anywhere that this person may read (API lists)."""
-    qs = Scorecard.objects.filter(submitted_at__isnull=False)
+# --- visibility: who reads which rows through the API ---------------------------------
+# Recruiters read everything. Everyone else starts from their own rows: the loops
+# they sit on (their rounds, read from round_seat_idx alone) and the positions they
+# manage. Who they are (their interviewer id, their positions) is read first, once
+# per request, so each list's query carries those ids as constants and the planner
+# sees how many rows they stand for: it walks a person's few loops and sorts them,
+# or walks the list's order probing the seat index row by row for a person on many
+# loops. The old filter (manager OR EXISTS over every row, with a join to find the
+# person) scanned the whole table for a person on few loops. Figures, 1,000 and
+# 100,000 candidates: manage.py bench_api_lists.
+
+
+def viewer_scope(user: User) -> tuple[int | None, tuple[int, ...]]:
+    """(interviewer id, ids of the positions they manage) of a person: one query, kept on
+    the user object for the rest of the request."""
+    cached = getattr(user, "_viewer_scope", None)
+    if cached is None:
+        positions = Position.objects.filter(hiring_manager_id=user.pk).order_by().annotate(k=Value(0))
+        seat = Interviewer.objects.filter(user_id=user.pk).order_by().annotate(k=Value(1))
+        rows = list(positions.values_list("id", "k").union(seat.values_list("id", "k"), all=True))
+        interviewer_id = next((pk for pk, kind in rows if kind == 1), None)
+        cached = (interviewer_id, tuple(sorted(pk for pk, kind in rows if kind == 0)))
+        user._viewer_scope = cached
+    return cached
+
+
+def _seat_loop_ids(interviewer_id: int | None, *, submitted_only: bool = False) -> QuerySet | None:
+    """Ids of the loops where this interviewer has a round (or has submitted), from round_seat_idx."""
+    if interviewer_id is None:
+        return None
+    seats = Round.objects.filter(interviewer_id=interviewer_id)
+    if submitted_only:
+        # A round's status is "submitted" exactly when its scorecard is in (services keep both).
+        seats = seats.filter(status=RoundStatus.SUBMITTED)
+    return seats.order_by().values("loop_id")
+
+
+def _of_own_loops(
+    queryset: QuerySet, user: User, *, loop: str, position: str, submitted_only: bool = False
+) -> QuerySet:
+    """Rows whose loop (field `loop`, its position `position`) this person sits on or manages.
+
+    Sitting only: `loop IN (their seats)`, a semi-join the planner may run either way
+    round (the person's few loops, sorted; or the list's order, probing the seat index
+    per row). Managing: the position test is made per row (one position's loops may be
+    most of the table, too many to collect first), or'ed with the seats they also hold.
+    """
+    interviewer_id, positions = viewer_scope(user)
+    seats = _seat_loop_ids(interviewer_id, submitted_only=submitted_only)
+    if positions:
+        condition = Q(**{f"{position}__in": positions})
+        if seats is not None:
+            condition |= Q(**{f"{loop}__in": seats})
+        return queryset.filter(condition)
+    if seats is None:
+        return queryset.none()
+    return queryset.filter(**{f"{loop}__in": seats})
+
+
+def loops_visible_to(user: User, queryset: QuerySet[Loop]) -> QuerySet[Loop]:
+    if is_recruiter(user):
+        return queryset
+    return _of_own_loops(queryset, user, loop="pk", position="position_id")
+
+
+def candidates_visible_to(user: User, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+    """Candidates of the loops the person sees (recruiters: all, loops or not)."""
+    if is_recruiter(user):
+        return queryset
+    loops = _of_own_loops(Loop.objects.order_by(), user, loop="pk", position="position_id")
+    return queryset.filter(pk__in=loops.values("candidate_id"))
+
+
+def rounds_visible_to(user: User, queryset: QuerySet[Round]) -> QuerySet[Round]:
+    """Every round of the loops the person sees (a panel sees the whole pipeline, not the feedback)."""
+    if is_recruiter(user):
+        return queryset
+    return _of_own_loops(queryset, user, loop="loop_id", position="loop__position_id")
+
+
+def scorecards_visible_to(user: User, queryset: QuerySet[Scorecard] | None = None) -> QuerySet[Scorecard]:
+    """Every submitted scorecard anywhere that this person may read (rule 5); drafts never.
+
+    An interviewer's own scorecard is in a loop where they have submitted, so one
+    test covers both "mine" and "the panel's, once mine is in".
+    """
+    qs = (queryset if queryset is not None else Scorecard.objects.all()).filter(submitted_at__isnull=False)
     if is_recruiter(user):
         return qs
-    own_submitted_loops = Scorecard.objects.filter(
-        round__loop=OuterRef("round__loop"), round__interviewer__user=user, submitted_at__isnull=False
+    return _of_own_loops(qs, user, loop="round__loop_id", position="round__loop__position_id", submitted_only=True)
+
+
+def decisions_visible_to(user: User, queryset: QuerySet[Decision]) -> QuerySet[Decision]:
+    """Decisions and their reasons: recruiters and the position's hiring manager."""
+    if is_recruiter(user):
+        return queryset
+    _, positions = viewer_scope(user)
+    return queryset.filter(loop__position_id__in=positions) if positions else queryset.none()
+
+
+class EventAudience:
+    """Who may read an event's reason and data: the same people who may read the
+    object it describes through the API."""
+
+    LOOP = "loop"  # the pipeline: anyone who sees the loop
+    FEEDBACK = "feedback"  # scorecard content (rule 5): the manager, or a panelist once theirs is in
+    DECISION = "decision"  # why a loop ended (decision, withdrawal): the position's hiring manager
+    RECRUITERS = "recruiters"  # the recruiters' own records (candidate edits, reminders with addresses)
+
+
+EVENT_AUDIENCE: dict[str, str] = {
+    EventKind.CANDIDATE_CREATED: EventAudience.RECRUITERS,
+    EventKind.CANDIDATE_UPDATED: EventAudience.RECRUITERS,
+    EventKind.LOOP_CREATED: EventAudience.LOOP,
+    EventKind.LOOP_SCHEDULED: EventAudience.LOOP,
+    EventKind.LOOP_STATUS_CHANGED: EventAudience.LOOP,
+    EventKind.ROUND_ADDED: EventAudience.LOOP,
+    EventKind.ROUND_SCHEDULED: EventAudience.LOOP,
+    EventKind.ROUND_RESCHEDULED: EventAudience.LOOP,
+    EventKind.ROUND_CANCELLED: EventAudience.LOOP,
+    EventKind.ROUND_HELD: EventAudience.LOOP,
+    EventKind.ROUND_NO_SHOW: EventAudience.LOOP,
+    EventKind.SCORECARD_SUBMITTED: EventAudience.FEEDBACK,  # reason: the veto reason; data: the recommendation
+    EventKind.SCORECARD_AMENDED: EventAudience.FEEDBACK,
+    EventKind.LOOP_VETOED: EventAudience.FEEDBACK,  # the veto reason, as on the vetoing scorecard
+    EventKind.LOOP_DECIDED: EventAudience.DECISION,  # as /decisions/ shows it
+    EventKind.CANDIDATE_WITHDRAWN: EventAudience.DECISION,
+    EventKind.REMINDER_RESENT: EventAudience.RECRUITERS,  # data carries the recipient's email address
+}
+
+
+def _kinds_for(audience: str) -> list[str]:
+    return [kind for kind, who in EVENT_AUDIENCE.items() if who == audience]
+
+
+def events_visible_to(user: User, queryset: QuerySet[Event]) -> QuerySet[Event]:
+    """Events of the loops the person sees, each annotated `content_visible`: whether
+    its reason and data may be read (EVENT_AUDIENCE; a kind not listed there is
+    the recruiters'). Events without a loop (a candidate's creation or edits) are
+    the recruiters' alone."""
+    if is_recruiter(user):
+        return queryset.annotate(content_visible=Value(True, output_field=BooleanField()))
+    interviewer_id, positions = viewer_scope(user)
+    # Per row of the page, by index: did they submit in this event's loop, do they manage it?
+    submitted = (
+        Exists(
+            Round.objects.filter(
+                loop_id=OuterRef("loop_id"), interviewer_id=interviewer_id, status=RoundStatus.SUBMITTED
+            )
+        )
+        if interviewer_id is not None
+        else Value(False)
     )
-    return qs.filter(
-        Q(round__loop__position__hiring_manager=user) | Q(round__interviewer__user=user) | Exists(own_submitted_loops)
+    manages = Q(loop__position_id__in=positions) if positions else Value(False)
+    return _of_own_loops(queryset, user, loop="loop_id", position="loop__position_id").annotate(
+        content_visible=Case(
+            When(kind__in=_kinds_for(EventAudience.LOOP), then=Value(True)),
+            When(Q(kind__in=_kinds_for(EventAudience.FEEDBACK)) & (manages | submitted), then=Value(True)),
+            When(Q(kind__in=_kinds_for(EventAudience.DECISION)) & manages, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     )
 
 

@@ -302,3 +302,111 @@ def test_the_hiring_managers_bar_raiser_round_is_visible_to_him_with_its_times_i
     assert bar["starts_at"].endswith("Z")
     assert dt.datetime.fromisoformat(bar["starts_at"]) == Round.objects.get(pk=bar["id"]).starts_at
     assert timezone.now() > dt.datetime.fromisoformat(row["created_at"])
+
+
+# --- the event feed: each kind's reason and data follow the object they describe ---------
+# An event of every kind is recorded on the scene's loop (candidate events on the
+# candidate alone, as the services record them), its reason and data carrying a
+# secret. Each role then reads it through the detail and the list:
+#   full: listed with its reason and data; redacted: listed, reason and data empty;
+#   hidden: not listed, 404 for the detail; or the status code a role gets for any read.
+
+EVERY_ROLE = ["recruiter", "readonly", "manager", "ivy0", "ivy1", "outsider", "noread", "anonymous"]
+_PIPELINE = {"recruiter": "full", "readonly": "full", "manager": "full", "ivy0": "full", "ivy1": "full"}
+# Scorecard content (rule 5): Ivy0 has submitted in this loop, Ivy1 has not.
+_FEEDBACK = {**_PIPELINE, "ivy1": "redacted"}
+# As /decisions/ shows a decision: recruiters and the hiring manager only.
+_DECISION = {**_PIPELINE, "ivy0": "redacted", "ivy1": "redacted"}
+_RECRUITERS = {**_DECISION, "manager": "redacted"}
+_CANDIDATE_ONLY = {"recruiter": "full", "readonly": "full", "manager": "hidden", "ivy0": "hidden", "ivy1": "hidden"}
+_EVERYONE_ELSE = {"outsider": "hidden", "noread": 403, "anonymous": 401}
+
+EVENT_MATRIX = {
+    EventKind.CANDIDATE_CREATED: _CANDIDATE_ONLY,
+    EventKind.CANDIDATE_UPDATED: _CANDIDATE_ONLY,
+    EventKind.LOOP_CREATED: _PIPELINE,
+    EventKind.LOOP_SCHEDULED: _PIPELINE,
+    EventKind.LOOP_STATUS_CHANGED: _PIPELINE,
+    EventKind.ROUND_ADDED: _PIPELINE,
+    EventKind.ROUND_SCHEDULED: _PIPELINE,
+    EventKind.ROUND_RESCHEDULED: _PIPELINE,
+    EventKind.ROUND_CANCELLED: _PIPELINE,
+    EventKind.ROUND_HELD: _PIPELINE,
+    EventKind.ROUND_NO_SHOW: _PIPELINE,
+    EventKind.SCORECARD_SUBMITTED: _FEEDBACK,
+    EventKind.SCORECARD_AMENDED: _FEEDBACK,
+    EventKind.LOOP_VETOED: _FEEDBACK,
+    EventKind.LOOP_DECIDED: _DECISION,
+    EventKind.CANDIDATE_WITHDRAWN: _DECISION,
+    EventKind.REMINDER_RESENT: _RECRUITERS,
+}
+
+
+def test_the_event_matrix_covers_every_kind_of_event():
+    assert set(EVENT_MATRIX) == set(EventKind.values)
+
+
+def _event_outcome(client, event: Event):
+    detail = client.get(f"/api/v1/events/{event.pk}/")
+    listed = client.get("/api/v1/events/", {"kind": event.kind, "page_size": 200})
+    if detail.status_code in (401, 403):
+        assert listed.status_code == detail.status_code
+        return detail.status_code
+    rows = [row for row in listed.json()["results"] if row["id"] == event.pk]
+    if detail.status_code == 404:
+        assert rows == [], "a list shows nothing the detail hides"
+        return "hidden"
+    assert detail.status_code == 200 and rows == [detail.json()]
+    row = detail.json()
+    secret = f"secret of {event.kind}"
+    if row["redacted"]:
+        assert row["reason"] == "" and row["data"] == {}
+        return "redacted"
+    assert row["reason"] == secret and row["data"] == {"note": secret}
+    return "full"
+
+
+@pytest.mark.parametrize("kind", list(EVENT_MATRIX))
+def test_each_role_reads_each_kind_of_event_as_it_reads_the_object_it_describes(scene, token_for, kind):
+    scene.clients["noread"] = token_for(scene.world.interviewers[0].user, scopes=["scorecards:write"])
+    on_loop = not kind.startswith("candidate.") or kind == EventKind.CANDIDATE_WITHDRAWN
+    event = services.record_event(
+        kind=kind,
+        actor=scene.world.recruiter,
+        candidate=scene.candidate,
+        loop=scene.own if on_loop else None,
+        round=scene.ivy0_round if kind.startswith(("round.", "scorecard.")) else None,
+        reason=f"secret of {kind}",
+        data={"note": f"secret of {kind}"},
+    )
+    expected = {**EVENT_MATRIX[kind], **_EVERYONE_ELSE}
+    got = {role: _event_outcome(scene.clients[role], event) for role in EVERY_ROLE}
+    assert got == expected
+
+
+def test_a_decision_reason_never_reaches_the_panel_through_the_event_feed(scene):
+    services.decide(loop=scene.own, outcome="reject", reason="Salary expectations too high.", by=scene.world.recruiter)
+    for role in ("ivy0", "ivy1"):
+        assert (
+            "Salary expectations" not in scene.clients[role].get("/api/v1/events/", {"page_size": 200}).content.decode()
+        )
+        assert _ids(scene.clients[role].get("/api/v1/decisions/")) == set()
+    manager_feed = scene.clients["manager"].get("/api/v1/events/", {"kind": "loop.decided"}).json()["results"]
+    assert [row["reason"] for row in manager_feed] == ["Salary expectations too high."]
+
+
+def test_a_hiring_manager_who_sits_on_another_positions_loop_reads_it_as_a_panelist(scene):
+    # Hank manages the scene's own position and takes a seat on Olga's loop: he sees
+    # both loops, and in Olga's only the pipeline, no feedback and no decision (rule 5).
+    world = scene.world
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    first = scene.other.rounds.order_by("order").first()
+    services.schedule_round(round=first, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter)
+    hank = scene.clients["manager"]
+    assert _ids(hank.get("/api/v1/loops/")) == {scene.own.pk, scene.other.pk}
+    assert set(scene.other.rounds.values_list("pk", flat=True)) <= _ids(hank.get("/api/v1/rounds/", {"page_size": 200}))
+    assert _ids(hank.get("/api/v1/scorecards/")) == {scene.ivy0_scorecard.pk}
+    services.decide(loop=scene.other, outcome="reject", reason="Olga's reason.", by=world.recruiter)
+    assert _ids(hank.get("/api/v1/decisions/")) == set()
+    decided = hank.get("/api/v1/events/", {"loop": scene.other.pk, "kind": "loop.decided"}).json()["results"]
+    assert [(row["redacted"], row["reason"]) for row in decided] == [(True, "")]

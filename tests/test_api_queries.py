@@ -5,6 +5,8 @@ Each case states the queries it expects. Common to all, first:
      checked before the key is looked up, so a guesser learns nothing while locked out)
   1. the API token, with its user (one indexed lookup by the key's hash)
   2. is the user a recruiter? (the Recruiters group; skipped for lists everyone sees)
+  3. for anyone else, who they are: their interviewer id and the positions they
+     manage (one query), so each list's own query starts from their rows
 The first request of a token also writes its last_used_at; the tests make one
 before counting, as every request but the first of a minute runs.
 """
@@ -30,18 +32,19 @@ LISTS = {
     "interviewers": (2, 2),
     # token; positions with department, manager, recruiter and plan; the plans' rounds; their competencies
     "positions": (4, 4),
-    # token; [recruiter group]; candidates; the loops of each the caller may see
-    "candidates": (4, 3),
-    # token; [recruiter group]; loops with candidate and position; their rounds with interviewers
-    "loops": (4, 3),
-    # token; [recruiter group]; rounds with interviewers
-    "rounds": (3, 2),
-    # token; [recruiter group]; scorecards with round and author; their ratings with competencies
-    "scorecards": (4, 3),
-    # token; [recruiter group]; decisions with who decided
+    # token; [recruiter group | who they are]; candidates; the loops of each the caller may see
+    "candidates": (4, 4),
+    # token; [recruiter group | who they are]; loops with candidate and position; their rounds with interviewers
+    "loops": (4, 4),
+    # token; [recruiter group | who they are]; rounds with interviewers
+    "rounds": (3, 3),
+    # token; [recruiter group | who they are]; scorecards with round and author; their ratings with competencies
+    "scorecards": (4, 4),
+    # token; [recruiter group | who they are]; decisions with who decided (none asked for
+    # someone who manages no position: decisions are the hiring manager's)
     "decisions": (3, 2),
-    # token; [recruiter group]; events with actor (and, for others, whether their feedback may be read)
-    "events": (3, 2),
+    # token; [recruiter group | who they are]; events with actor (and, for others, whether their content may be read)
+    "events": (3, 3),
 }
 
 

@@ -74,3 +74,47 @@ class WallClockField(serializers.TimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+# --- input fields that take only the JSON type the schema documents -----------------
+# DRF coerces by default: 123 is taken for a text, "5" and 5.0 for a whole number,
+# "yes" and 1 for a boolean. The schema says string, integer, boolean, and a client
+# that sends another type has a bug it should hear about (schemathesis checks that
+# the API refuses what its schema calls invalid).
+
+
+class _JsonTypeMixin:
+    json_types: tuple[type, ...] = ()
+    default_error_messages = {"json_type": "Expected {expected}, got {actual}."}
+    expected_name = ""
+
+    def to_internal_value(self, data):
+        # bool is a subclass of int in Python, never an integer in JSON.
+        if not isinstance(data, self.json_types) or (isinstance(data, bool) and bool not in self.json_types):
+            self.fail("json_type", expected=self.expected_name, actual=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class TextField(_JsonTypeMixin, serializers.CharField):
+    json_types = (str,)
+    expected_name = "a string"
+
+
+class EmailTextField(_JsonTypeMixin, serializers.EmailField):
+    json_types = (str,)
+    expected_name = "a string"
+
+
+class URLTextField(_JsonTypeMixin, serializers.URLField):
+    json_types = (str,)
+    expected_name = "a string"
+
+
+class WholeNumberField(_JsonTypeMixin, serializers.IntegerField):
+    json_types = (int,)
+    expected_name = "a whole number"
+
+
+class TrueFalseField(_JsonTypeMixin, serializers.BooleanField):
+    json_types = (bool,)
+    expected_name = "true or false"

@@ -8,8 +8,10 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from hiring.models import (
     Candidate,
@@ -37,8 +39,35 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     field_class = IdField
+
+
+@extend_schema_field({"type": "string", "maxLength": 254, "pattern": "^[^\\x00]*$"})
+class TextFilter(filters.CharFilter):
+    """Free text; a NUL is refused (the database cannot hold one in a query), as documented."""
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A parameter given with an empty value is an error, not "no filter".
+
+    django-filter skips `?updated_since=` or `?position=` as if they were absent;
+    the schema calls an empty instant or id invalid, and a client that sent one
+    most likely lost a value on its way, so it hears so (400 naming it). Only
+    free-text filters take an empty string.
+    """
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, filters.CharFilter) or name not in self.data:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+            if any(str(value).strip() == "" for value in values):
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
 
 
 class InstantField(IsoDateTimeField):
@@ -82,13 +111,13 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class UpdatedSinceMixin(filters.FilterSet):
+class UpdatedSinceMixin(StrictFilterSet):
     updated_since = InstantFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after this instant (ISO 8601)."
     )
 
 
-class PositionFilter(filters.FilterSet):
+class PositionFilter(StrictFilterSet):
     department = IdFilter(field_name="department_id")
     is_open = BooleanFilter()
 
@@ -97,7 +126,7 @@ class PositionFilter(filters.FilterSet):
         fields = ["department", "is_open"]
 
 
-class InterviewerFilter(filters.FilterSet):
+class InterviewerFilter(StrictFilterSet):
     department = IdFilter(field_name="department_id")
     level = IdFilter(field_name="level_id")
     is_bar_raiser = BooleanFilter()
@@ -108,7 +137,7 @@ class InterviewerFilter(filters.FilterSet):
 
 
 class CandidateFilter(UpdatedSinceMixin):
-    email = filters.CharFilter(field_name="email", lookup_expr="iexact", max_length=254)
+    email = TextFilter(field_name="email", lookup_expr="iexact", max_length=254)
     position = IdFilter(method="filter_position", label="Has a loop for this position.")
 
     class Meta:
@@ -119,7 +148,7 @@ class CandidateFilter(UpdatedSinceMixin):
         return queryset.filter(Exists(Loop.objects.filter(candidate=OuterRef("pk"), position_id=value)))
 
 
-class LoopFilter(filters.FilterSet):
+class LoopFilter(StrictFilterSet):
     status = filters.MultipleChoiceFilter(choices=LoopStatus.choices)
     position = IdFilter(field_name="position_id")
     department = IdFilter(field_name="position__department_id")
@@ -165,7 +194,7 @@ class RoundFilter(UpdatedSinceMixin):
         ]
 
 
-class ScorecardFilter(filters.FilterSet):
+class ScorecardFilter(StrictFilterSet):
     loop = IdFilter(field_name="round__loop_id")
     round = IdFilter(field_name="round_id")
     position = IdFilter(field_name="round__loop__position_id")
@@ -178,7 +207,7 @@ class ScorecardFilter(filters.FilterSet):
         fields = ["loop", "round", "position", "is_current", "veto", "submitted_since"]
 
 
-class DecisionFilter(filters.FilterSet):
+class DecisionFilter(StrictFilterSet):
     outcome = filters.ChoiceFilter(choices=Outcome.choices)
     position = IdFilter(field_name="loop__position_id")
     department = IdFilter(field_name="loop__position__department_id")
@@ -189,7 +218,7 @@ class DecisionFilter(filters.FilterSet):
         fields = ["outcome", "position", "department", "decided_since"]
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(StrictFilterSet):
     kind = filters.MultipleChoiceFilter(choices=EventKind.choices)
     loop = IdFilter(field_name="loop_id")
     candidate = IdFilter(field_name="candidate_id")

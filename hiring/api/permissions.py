@@ -14,7 +14,7 @@ that loop (rule 5).
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import QuerySet
 from rest_framework import permissions
 
 from hiring import selectors
@@ -66,83 +66,35 @@ class HasModelPermission(permissions.BasePermission):
 
 
 # --- visibility -----------------------------------------------------------------
-
-
-def sits_on(user) -> Exists:
-    """Loop rows (OuterRef("pk")) where this person has a round."""
-    return Exists(Round.objects.filter(loop=OuterRef("pk"), interviewer__user=user))
+# The querysets live in selectors.py (one place for who reads what, shared with
+# the pages); these name them as the views use them.
 
 
 def visible_loops(user, queryset: QuerySet[Loop] | None = None) -> QuerySet[Loop]:
-    qs = queryset if queryset is not None else Loop.objects.all()
-    if selectors.is_recruiter(user):
-        return qs
-    return qs.filter(Q(position__hiring_manager=user) | sits_on(user))
-
-
-def visible_loop_ids(user) -> QuerySet:
-    return visible_loops(user).values("pk")
+    return selectors.loops_visible_to(user, queryset if queryset is not None else Loop.objects.all())
 
 
 def visible_candidates(user, queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
-    qs = queryset if queryset is not None else Candidate.objects.all()
-    if selectors.is_recruiter(user):
-        return qs
-    seen = Loop.objects.filter(candidate=OuterRef("pk")).filter(
-        Q(position__hiring_manager=user) | Exists(Round.objects.filter(loop=OuterRef("pk"), interviewer__user=user))
-    )
-    return qs.filter(Exists(seen))
+    return selectors.candidates_visible_to(user, queryset if queryset is not None else Candidate.objects.all())
 
 
 def visible_rounds(user, queryset: QuerySet[Round] | None = None) -> QuerySet[Round]:
-    qs = queryset if queryset is not None else Round.objects.all()
-    if selectors.is_recruiter(user):
-        return qs
-    return qs.filter(
-        Q(loop__position__hiring_manager=user)
-        | Exists(Round.objects.filter(loop=OuterRef("loop"), interviewer__user=user))
-    )
+    return selectors.rounds_visible_to(user, queryset if queryset is not None else Round.objects.all())
 
 
 def visible_scorecards(user, queryset: QuerySet[Scorecard] | None = None) -> QuerySet[Scorecard]:
     """Submitted revisions the caller may read (rule 5); drafts are never shown."""
-    qs = selectors.scorecards_visible_to(user)
-    if queryset is not None:
-        qs = queryset & qs
-    return qs
+    return selectors.scorecards_visible_to(user, queryset)
 
 
 def visible_decisions(user, queryset: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
     """Decisions and their reasons are for recruiters and the position's hiring manager."""
-    qs = queryset if queryset is not None else Decision.objects.all()
-    if selectors.is_recruiter(user):
-        return qs
-    return qs.filter(loop__position__hiring_manager=user)
-
-
-# Events whose reason or data carry scorecard content (recommendation, veto reason).
-FEEDBACK_EVENT_KINDS = ["scorecard.submitted", "scorecard.amended", "loop.vetoed"]
+    return selectors.decisions_visible_to(user, queryset if queryset is not None else Decision.objects.all())
 
 
 def visible_events(user, queryset: QuerySet[Event] | None = None) -> QuerySet[Event]:
-    """Events of the loops the caller sees, each marked whether its feedback may be read.
-
-    Candidate events without a loop (created, updated) are the recruiters'.
-    The annotation `feedback_visible` is false where rule 5 hides the content of
-    a scorecard event; the serializer then leaves its reason and data out.
-    """
-    qs = queryset if queryset is not None else Event.objects.all()
-    if selectors.is_recruiter(user):
-        return qs.annotate(feedback_visible=Value(True, output_field=BooleanField()))
-    submitted_own = Exists(
-        Scorecard.objects.filter(
-            round__loop=OuterRef("loop"), round__interviewer__user=user, submitted_at__isnull=False
-        )
-    )
-    manages = Q(loop__position__hiring_manager=user)
-    return qs.filter(manages | Exists(Round.objects.filter(loop=OuterRef("loop"), interviewer__user=user))).annotate(
-        feedback_visible=ExpressionWrapper(manages | submitted_own, output_field=BooleanField())
-    )
+    """Events of the loops the caller sees, each marked `content_visible` (see selectors.EVENT_AUDIENCE)."""
+    return selectors.events_visible_to(user, queryset if queryset is not None else Event.objects.all())
 
 
 def visible_subscriptions(user, queryset: QuerySet[WebhookSubscription] | None = None):

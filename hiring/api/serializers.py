@@ -10,7 +10,18 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hiring.api.fields import PersonSerializer, UTCDateTimeField, WallClockField, iso, person_name
+from hiring.api.fields import (
+    EmailTextField,
+    PersonSerializer,
+    TextField,
+    TrueFalseField,
+    URLTextField,
+    UTCDateTimeField,
+    WallClockField,
+    WholeNumberField,
+    iso,
+    person_name,
+)
 from hiring.models import (
     LANGUAGES,
     RATING_MAX,
@@ -167,14 +178,14 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 class CandidateWriteSerializer(serializers.Serializer):
     # The model's validators (hiring/validators.py), so the API refuses what the admin and the
-    # services refuse, in the same words, before anything is written.
-    full_name = serializers.CharField(max_length=200, validators=[validate_person_name])
-    email = serializers.EmailField(max_length=254, validators=[validate_email_text])
-    time_zone = serializers.CharField(
+    # services refuse, in the same words, before anything is written; JSON strings only.
+    full_name = TextField(max_length=200, validators=[validate_person_name])
+    email = EmailTextField(max_length=254, validators=[validate_email_text])
+    time_zone = TextField(
         max_length=64, validators=[validate_time_zone], help_text="An IANA zone, e.g. Asia/Singapore."
     )
     preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
-    source = serializers.CharField(max_length=100, allow_blank=True, default="")
+    source = TextField(max_length=100, allow_blank=True, default="")
 
 
 class CandidateUpdateSerializer(CandidateWriteSerializer):
@@ -289,23 +300,23 @@ class LoopSerializer(serializers.Serializer):
 
 
 class LoopStartSerializer(serializers.Serializer):
-    candidate = serializers.IntegerField(min_value=1, help_text="The candidate's id.")
-    position = serializers.IntegerField(min_value=1, help_text="The position's id.")
+    candidate = WholeNumberField(min_value=1, help_text="The candidate's id.")
+    position = WholeNumberField(min_value=1, help_text="The position's id.")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why; it goes on record.")
+    reason = TextField(max_length=2000, help_text="Why; it goes on record.")
 
 
 class ScheduleSerializer(serializers.Serializer):
-    interviewer = serializers.IntegerField(min_value=1, help_text="The interviewer's id (not the user's).")
+    interviewer = WholeNumberField(min_value=1, help_text="The interviewer's id (not the user's).")
     starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
-    allow_outside_hours = serializers.BooleanField(
+    allow_outside_hours = TrueFalseField(
         default=False,
         help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
         "(rule 10); needs outside_hours_reason, and goes on the record.",
     )
-    outside_hours_reason = serializers.CharField(
+    outside_hours_reason = TextField(
         max_length=2000,
         allow_blank=True,
         default="",
@@ -314,15 +325,15 @@ class ScheduleSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    interviewer = serializers.IntegerField(min_value=1, required=False, help_text="A new interviewer's id.")
+    interviewer = WholeNumberField(min_value=1, required=False, help_text="A new interviewer's id.")
     starts_at = UTCDateTimeField(required=False, help_text="A new start, with its offset.")
-    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
-    allow_outside_hours = serializers.BooleanField(
+    reason = TextField(max_length=2000, allow_blank=True, default="")
+    allow_outside_hours = TrueFalseField(
         default=False,
         help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
         "(rule 10); needs outside_hours_reason, and goes on the record.",
     )
-    outside_hours_reason = serializers.CharField(
+    outside_hours_reason = TextField(
         max_length=2000,
         allow_blank=True,
         default="",
@@ -359,18 +370,16 @@ class BookingConflictSerializer(serializers.Serializer):
 
 
 class RatingSerializer(serializers.Serializer):
-    competency = serializers.IntegerField(min_value=1, help_text="The competency's id.")
-    score = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    competency = WholeNumberField(min_value=1, help_text="The competency's id.")
+    score = WholeNumberField(min_value=RATING_MIN, max_value=RATING_MAX)
 
 
 class ScorecardWriteSerializer(serializers.Serializer):
     ratings = RatingSerializer(many=True, help_text="One rating for each competency of the round.")
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-    notes = serializers.CharField(max_length=20000, allow_blank=True, default="")
-    veto = serializers.BooleanField(default=False, help_text="A veto ends the loop at once (rule 4).")
-    veto_reason = serializers.CharField(
-        max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto."
-    )
+    notes = TextField(max_length=20000, allow_blank=True, default="")
+    veto = TrueFalseField(default=False, help_text="A veto ends the loop at once (rule 4).")
+    veto_reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto.")
 
     def validate_ratings(self, ratings):
         ids = [r["competency"] for r in ratings]
@@ -424,7 +433,7 @@ class ScorecardSerializer(serializers.Serializer):
 
 class DecisionWriteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    reason = serializers.CharField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
+    reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -450,11 +459,14 @@ class EventSerializer(serializers.Serializer):
     reason = serializers.CharField()
     data = serializers.DictField(help_text="What changed; its keys depend on the kind.")
     redacted = serializers.BooleanField(
-        help_text="True when rule 5 hides this event's feedback (reason and data) from you."
+        help_text="True when the reason and data are hidden from you, as the object they describe is: "
+        "other interviewers' feedback before your own is in (rule 5), a decision's or withdrawal's reason "
+        "unless you manage the position, the recruiters' own records."
     )
 
     def to_representation(self, event):
-        redacted = not getattr(event, "feedback_visible", True)
+        # Hidden unless the view's queryset said otherwise (selectors.events_visible_to).
+        redacted = not getattr(event, "content_visible", False)
         actor = event.actor
         return {
             "id": event.pk,
@@ -492,9 +504,9 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
 
 
 class WebhookSubscriptionWriteSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = URLTextField(max_length=500)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices), default=list, help_text="Empty means every event."
     )
-    secret = serializers.CharField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
-    description = serializers.CharField(max_length=200, allow_blank=True, default="")
+    secret = TextField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
+    description = TextField(max_length=200, allow_blank=True, default="")

@@ -1,6 +1,6 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -40,4 +40,6 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    # Last: any other address under /api/ answers JSON, as the schema promises, not the site's HTML 404 page.
+    re_path(r"^", views.api_not_found),
 ]

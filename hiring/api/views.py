@@ -8,7 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -46,6 +49,13 @@ from hiring.models import (
 )
 
 ID_PATTERN = r"[0-9]{1,18}"
+
+
+@csrf_exempt  # nothing is changed here, and a POST must hear 404 too, not the CSRF page
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any address under /api/ that names no resource (an id out of range, a typo):
+    a JSON 404 like every other answer of the API, whatever the method."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 class ApiViewSet(viewsets.GenericViewSet):

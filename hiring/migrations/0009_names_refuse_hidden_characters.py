@@ -30,7 +30,7 @@ def clean_stored_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("hiring", "0006_reminder_claim_indexes"),
+        ("hiring", "0008_api_list_indexes"),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
