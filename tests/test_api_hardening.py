@@ -17,7 +17,7 @@ from django.test import Client
 
 from hiring import services
 from hiring.models import Candidate, EventKind, Reminder, ReminderStatus, RoundStatus, WebhookDelivery
-from tests.factories import CandidateFactory
+from tests.factories import ANY_HOUR, CandidateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,7 @@ def test_the_api_reads_and_schedules_while_redis_is_down(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/api/v1/rounds/{first.pk}/schedule/",
-            {"interviewer": world.manager.interviewer.pk, "starts_at": starts_at.isoformat()},
+            {"interviewer": world.manager.interviewer.pk, "starts_at": starts_at.isoformat(), **ANY_HOUR},
             format="json",
         )
     assert response.status_code == 200, response.content

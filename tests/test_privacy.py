@@ -34,7 +34,7 @@ from hiring.models import (
 )
 from hiring.rules import DomainError, NotPermitted
 from hiring.services import privacy
-from tests.factories import CandidateFactory, UserFactory
+from tests.factories import ANY_HOUR, CandidateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,9 @@ def rich_candidate(world, client, subscription):
     now = timezone.now()
     for i, (round_, interviewer) in enumerate(world.panel_for(vetoed)):
         starts_at = now - dt.timedelta(hours=30) if i == 0 else now + dt.timedelta(days=2, hours=i)
-        services.schedule_round(round=round_, interviewer=interviewer, starts_at=starts_at, by=world.recruiter)
+        services.schedule_round(
+            round=round_, interviewer=interviewer, starts_at=starts_at, by=world.recruiter, **ANY_HOUR
+        )
     assert Reminder.objects.filter(recipient_candidate=candidate).exists()
     first = vetoed.rounds.order_by("order").first()
     first = Round.objects.select_related("interviewer__user").get(pk=first.pk)
