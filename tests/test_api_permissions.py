@@ -339,6 +339,11 @@ EVENT_MATRIX = {
     EventKind.LOOP_DECIDED: _DECISION,
     EventKind.CANDIDATE_WITHDRAWN: _DECISION,
     EventKind.REMINDER_RESENT: _RECRUITERS,
+    # Issue 11: erasure and export are on the candidate alone; a deactivation is about an
+    # employee, for recruiters (recorded here on the loop, its content still theirs alone).
+    EventKind.CANDIDATE_ERASED: _CANDIDATE_ONLY,
+    EventKind.CANDIDATE_EXPORTED: _CANDIDATE_ONLY,
+    EventKind.USER_DEACTIVATED: _RECRUITERS,
 }
 
 
@@ -401,7 +406,9 @@ def test_a_hiring_manager_who_sits_on_another_positions_loop_reads_it_as_a_panel
     world = scene.world
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
     first = scene.other.rounds.order_by("order").first()
-    services.schedule_round(round=first, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter)
+    services.schedule_round(
+        round=first, interviewer=world.manager.interviewer, starts_at=start, by=world.recruiter, **ANY_HOUR
+    )
     hank = scene.clients["manager"]
     assert _ids(hank.get("/api/v1/loops/")) == {scene.own.pk, scene.other.pk}
     assert set(scene.other.rounds.values_list("pk", flat=True)) <= _ids(hank.get("/api/v1/rounds/", {"page_size": 200}))

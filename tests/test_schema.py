@@ -5,6 +5,7 @@ the live server with generated requests (NUL bytes and odd Unicode included)."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import time
@@ -163,8 +164,12 @@ TIME_BUDGET_SECONDS = 150
 
 
 @pytest.fixture
-def recruiter_key(transactional_db, api_rate):
+def recruiter_key(transactional_db, api_rate, settings):
     """A recruiter's token (every scope), and some data for the generated ids to find."""
+    # The run's auth checks send bad and missing keys on purpose, all from 127.0.0.1: with
+    # the lock-out's real limit the address would be locked out (429) for the rest of the
+    # run. The lock-out itself is tested in tests/test_identity.py.
+    settings.AXES_FAILURE_LIMIT = 1_000_000
     from tests.factories import World
 
     world = World()
@@ -192,8 +197,10 @@ def test_the_live_api_passes_every_schemathesis_check_in_every_phase(live_server
         str(TIME_BUDGET_SECONDS),
         "--header",
         f"Authorization: Bearer {recruiter_key}",
+        # One worker: with two threads, schemathesis' own coverage phase met CPython 3.11's
+        # "AST constructor recursion depth mismatch" (a SystemError in compile) in CI.
         "--workers",
-        "2",
+        "1",
         "--seed",
         "20261121",
         "--no-color",
@@ -205,5 +212,8 @@ def test_the_live_api_passes_every_schemathesis_check_in_every_phase(live_server
     report = "\n".join(line[:400] for line in (run.stdout + run.stderr).splitlines())[-20000:]
     assert run.returncode == 0, report
     # Every operation tested, and the stateful phase ran (it is skipped when no links between operations are found).
-    assert "34 selected" in run.stdout and "✅ Stateful" in run.stdout, report
+    selected = re.search(r"Selected: (\d+)/(\d+)", run.stdout)
+    tested = re.search(r"Tested: (\d+)", run.stdout)
+    assert selected and tested and selected[1] == selected[2] == tested[1], report
+    assert int(tested[1]) >= 34 and "✅ Stateful" in run.stdout, report
     print(f"schemathesis: {elapsed:.0f} s\n{run.stdout[-3000:]}")

@@ -308,9 +308,9 @@ class ReasonSerializer(serializers.Serializer):
     reason = TextField(max_length=2000, help_text="Why; it goes on record.")
 
 
-class ScheduleSerializer(serializers.Serializer):
-    interviewer = WholeNumberField(min_value=1, help_text="The interviewer's id (not the user's).")
-    starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
+class OutsideHoursSerializer(serializers.Serializer):
+    """The explicit override a booking outside someone's hours needs (schedule and reschedule)."""
+
     allow_outside_hours = TrueFalseField(
         default=False,
         help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
@@ -324,21 +324,15 @@ class ScheduleSerializer(serializers.Serializer):
     )
 
 
-class RescheduleSerializer(serializers.Serializer):
+class ScheduleSerializer(OutsideHoursSerializer):
+    interviewer = WholeNumberField(min_value=1, help_text="The interviewer's id (not the user's).")
+    starts_at = UTCDateTimeField(help_text="The start, with its offset; stored in UTC.")
+
+
+class RescheduleSerializer(OutsideHoursSerializer):
     interviewer = WholeNumberField(min_value=1, required=False, help_text="A new interviewer's id.")
     starts_at = UTCDateTimeField(required=False, help_text="A new start, with its offset.")
     reason = TextField(max_length=2000, allow_blank=True, default="")
-    allow_outside_hours = TrueFalseField(
-        default=False,
-        help_text="Book even outside the interviewer's working hours or the candidate's waking hours "
-        "(rule 10); needs outside_hours_reason, and goes on the record.",
-    )
-    outside_hours_reason = TextField(
-        max_length=2000,
-        allow_blank=True,
-        default="",
-        help_text="Why the round may be outside someone's hours (required with allow_outside_hours).",
-    )
 
 
 class BookingConflictSerializer(serializers.Serializer):

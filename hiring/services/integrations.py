@@ -179,7 +179,9 @@ def deactivate_webhook_subscription(*, subscription: WebhookSubscription, by: Us
 @transaction.atomic
 def retry_webhook_delivery(*, delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     """Send a delivery that gave up (or is waiting) again at the next sweep."""
-    _require_perm(by, "hiring.change_webhookdelivery", "Only administrators can retry webhook deliveries.")
+    _require_perm(
+        by, "hiring.change_webhookdelivery", "Only recruiters and administrators may retry webhook deliveries."
+    )
     delivery = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
     if not delivery.subscription.is_active:
         raise DomainError("The subscription was removed; its deliveries cannot be retried.")
