@@ -217,3 +217,12 @@ def test_the_live_api_passes_every_schemathesis_check_in_every_phase(live_server
     assert selected and tested and selected[1] == selected[2] == tested[1], report
     assert int(tested[1]) >= 34 and "✅ Stateful" in run.stdout, report
     print(f"schemathesis: {elapsed:.0f} s\n{run.stdout[-3000:]}")
+
+
+def test_the_erase_force_flag_is_a_json_boolean_not_a_number(world, token_for):
+    # Found by the stateful schemathesis run: {"force": 0} was taken as false and the erasure went ahead.
+    candidate = CandidateFactory()
+    response = token_for(world.recruiter).post(f"/api/v1/candidates/{candidate.pk}/erase/", {"force": 0}, format="json")
+    assert response.status_code == 400 and "force" in response.json()
+    candidate.refresh_from_db()
+    assert candidate.erased_at is None

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from hiring import selectors, services
 from hiring.api import serializers as s
+from hiring.api.fields import TrueFalseField
 from hiring.api.views import ApiViewSet
 from hiring.models import Candidate
 
@@ -32,7 +33,7 @@ class IsRecruiter(permissions.BasePermission):
 
 
 class EraseSerializer(serializers.Serializer):
-    force = serializers.BooleanField(
+    force = TrueFalseField(
         default=False, help_text="Withdraw the candidate's open loops first; without it an open loop is a 409."
     )
 
