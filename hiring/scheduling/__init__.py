@@ -1,0 +1,1 @@
+"""Scheduling: availability as data, the solver, proposals (pure where it can be)."""
