@@ -8,6 +8,7 @@ oracle's key rules directly (local hours, local days) so a bug in both cannot hi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -148,7 +149,7 @@ def test_rounds_keep_the_plans_order_and_the_candidates_gap():
     assert_valid(prob, result)
     starts = [a.starts_at for a in sorted(result.proposals[0].assignments, key=lambda a: a.round_id)]
     assert starts == sorted(starts)
-    for a, b in zip(starts, starts[1:], strict=False):
+    for a, b in itertools.pairwise(starts):
         assert b - a >= dt.timedelta(minutes=90)
 
 
@@ -297,9 +298,7 @@ def test_a_panel_spanning_kiritimati_and_pago_pago():
     result = propose(prob, k=3, time_limit_seconds=10)
     assert_valid(prob, result)
     assert_inside_local_hours(prob, result)
-    zones_used = {
-        prob.people[a.interviewer_id - 1].time_zone for p in result.proposals for a in p.assignments
-    }
+    zones_used = {prob.people[a.interviewer_id - 1].time_zone for p in result.proposals for a in p.assignments}
     assert zones_used == {"Pacific/Kiritimati", "Pacific/Pago_Pago"}
 
 
