@@ -283,6 +283,8 @@ HIRING_CANDIDATE_HOURS = _hours_window("HIRING_CANDIDATE_HOURS", "08:00-21:00")
 # Rule 10: the least time between the end of one of a candidate's rounds and the start of
 # the next (a breather between back-to-back interviews); 0 allows back to back.
 HIRING_CANDIDATE_MIN_GAP_MINUTES = env_int("HIRING_CANDIDATE_MIN_GAP_MINUTES", 15, minimum=0)
+# The scheduler puts at most this many of a candidate's rounds on one of their local days.
+HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY = env_int("HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY", 3, minimum=1)
 # Load limits (issue 9): booked interviews a person takes at most in one local day and one
 # ISO week of their own zone; an interviewer's own limits, when set, win.
 HIRING_MAX_INTERVIEWS_PER_DAY = env_int("HIRING_MAX_INTERVIEWS_PER_DAY", 3, minimum=1)
