@@ -19,7 +19,7 @@ from .availability import free_intervals, load_counts, qualified_ids
 from .intervals import clip, daily_windows, normalise, subtract
 from .problem import BAR_RAISER_KIND, BookedSeat, Interval, OpenRound, Person, Problem
 
-EXPLAIN_HORIZON = dt.timedelta(days=28)
+EXPLAIN_HORIZON = dt.timedelta(days=14)
 
 
 def candidate_waking_hours(zone: str, start: dt.datetime, end: dt.datetime) -> list[Interval]:
