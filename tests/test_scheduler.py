@@ -262,11 +262,17 @@ def test_too_few_departments_free_together_is_explained_by_relaxing_variety():
 
 
 def test_a_window_too_short_says_when_the_earliest_panel_would_end():
-    prob = problem(small_company(), days=1, candidate_max_rounds_per_day=3)
+    # One day for five rounds at three a day; the candidate's availability runs on past it:
+    # three rounds on Monday from 9:00 with 15-minute breaks, two on Tuesday, the last ending 11:15.
+    candidate = daily_windows("UTC", MONDAY, MONDAY + dt.timedelta(days=5), from_minute=8 * 60, to_minute=21 * 60)
+    prob = problem(small_company(), days=1, candidate_max_rounds_per_day=3, candidate_free=candidate)
     result = propose(prob, k=1, time_limit_seconds=5)
     assert not result.proposals
-    text = " ".join(result.explanations)
-    assert "Widen the window" in text or "rounds a day" in text, text
+    assert "The candidate would need more than 3 rounds a day; widen the window." in result.explanations
+    assert (
+        "No complete panel fits in the window; the earliest one ends Tue 8 Dec 11:15 UTC. Widen the window."
+        in result.explanations
+    ), result.explanations
 
 
 # --- Zones that make it hard -------------------------------------------------------

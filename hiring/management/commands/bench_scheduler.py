@@ -16,6 +16,7 @@ scheduler, not the booking rules.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import statistics
 import time
@@ -78,9 +79,12 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=3)
         parser.add_argument("--time-limit", type=float, default=5.0, help="the solver's limit per candidate")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--pool-share", type=float, default=0.3, help="share of people in each kind's pool")
+        parser.add_argument("--bar-raiser-share", type=float, default=0.08, help="share of trained bar raisers")
 
     def handle(self, *args, interviewers, departments, candidates, days, k, time_limit, seed, **options):
         rng = random.Random(seed)
+        self.pool_share, self.bar_raiser_share = options["pool_share"], options["bar_raiser_share"]
         try:
             with transaction.atomic():
                 began = time.perf_counter()
@@ -115,13 +119,13 @@ class Command(BaseCommand):
                     work_start=dt.time(begin),
                     work_end=dt.time(begin + 8),
                     work_days="71234" if zone in SUNDAY_WEEK else "12345",
-                    is_bar_raiser=rng.random() < 0.08,
+                    is_bar_raiser=rng.random() < self.bar_raiser_share,
                 )
             )
         people = Interviewer.objects.bulk_create(people)
         for kind in KINDS:
             pool = InterviewerPool.objects.get_or_create(kind=kind)[0]
-            pool.members.add(*[p for p in people if rng.random() < 0.3])
+            pool.members.add(*[p for p in people if rng.random() < self.pool_share])
         # Calendar busy blocks: 0-3 meetings of 30-120 minutes a day, over four weeks.
         start = self.window_start()
         blocks = []
@@ -172,26 +176,30 @@ class Command(BaseCommand):
     def measure(self, loops: list[Loop], *, days: int, k: int, time_limit: float) -> None:
         start = self.window_start()
         end = start + dt.timedelta(days=days)
-        build_times, solve_times, totals, greedy_times = [], [], [], []
-        got_one = got_k = greedy_got = timed_out = 0
+        build_times, solve_times, totals, greedy_times, cpu_totals = [], [], [], [], []
+        got_one = got_k = greedy_got = timed_out = earlier = later = 0
         sizes = []
         for loop in loops:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             problem = build_problem(loop=loop, window_start=start, window_end=end)
             built = time.perf_counter()
             result = propose(problem, k=k, time_limit_seconds=time_limit)
-            solved = time.perf_counter()
+            solved, solved_cpu = time.perf_counter(), time.process_time()
             greedy = propose_greedy(problem)
             greedy_done = time.perf_counter()
             build_times.append(built - began)
             solve_times.append(solved - built)
             totals.append(solved - began)
+            cpu_totals.append(solved_cpu - began_cpu)
             greedy_times.append(greedy_done - solved + (built - began))
             sizes.append(len(problem.people))
             got_one += bool(result.proposals)
             got_k += len(result.proposals) >= k
             greedy_got += bool(greedy.proposals)
             timed_out += result.timed_out
+            if result.proposals and greedy.proposals:
+                earlier += result.proposals[0].finishes_at < greedy.proposals[0].finishes_at
+                later += result.proposals[0].finishes_at > greedy.proposals[0].finishes_at
             for proposal in (*result.proposals, *greedy.proposals):
                 problems = violations(problem, proposal)
                 if problems:
@@ -208,8 +216,14 @@ class Command(BaseCommand):
         self.stdout.write(line("build_problem (database reads)", build_times))
         self.stdout.write(line(f"propose k={k} (CP-SAT)", solve_times))
         self.stdout.write(line(f"build + propose k={k}", totals))
+        self.stdout.write(line(f"  CPU time of build + propose k={k}", cpu_totals))
         self.stdout.write(line("build + greedy first-fit", greedy_times))
         self.stdout.write(
             f"CP-SAT: {got_one}/{n} candidates got a proposal, {got_k}/{n} got {k}; {timed_out} hit the time limit"
         )
-        self.stdout.write(f"greedy: {greedy_got}/{n} candidates got a proposal")
+        self.stdout.write(
+            f"greedy: {greedy_got}/{n} candidates got a proposal; CP-SAT's best finishes earlier for {earlier}, "
+            f"later for {later} (it also weighs load and the edges of people's days)"
+        )
+        load = os.getloadavg()
+        self.stdout.write(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
