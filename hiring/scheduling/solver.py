@@ -12,8 +12,9 @@ The model stays small because most of the work is done before the solver sees it
 - pairs are pruned to the best few dozen per round (earliest, least loaded), keeping the
   best of every department and level so the variety rules are not pruned away.
 
-Ranking (lower is better): the slot the loop finishes in, then the load the chosen people
-already carry, then rounds that sit within an hour of the edge of someone's free time.
+Ranking (lower is better): the candidate day the loop finishes on first; within it the
+slot it finishes in, the load the chosen people already carry, and rounds that sit within
+an hour of the edge of someone's free time, weighed together.
 Each next proposal must change at least half the interviewers or move at least half the
 rounds to another candidate day.
 """
@@ -43,6 +44,7 @@ EPOCH = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)  # a Monday, on every grid
 EDGE_MARGIN = dt.timedelta(minutes=60)
 MAX_PEOPLE_PER_ROUND = 40
 PER_GROUP_KEEP = 3
+WEIGHT_DAY = 1000  # per candidate day the loop runs on: more than every other term together
 WEIGHT_FINISH = 1  # per slot (15 minutes)
 WEIGHT_LOAD = 2  # per interview the person already has in the window's weeks
 WEIGHT_EDGE = 4  # per round within an hour of the edge of someone's free time
@@ -385,7 +387,11 @@ def _build(prep: _Prepared, relax: frozenset[str], *, horizon: int | None = None
             model.add(sum(used) >= missing)
     finish = model.new_int_var(0, max(d[1] for d in prep.days) + 10_000, "finish")
     model.add_max_equality(finish, ends)
-    model.minimize(WEIGHT_FINISH * finish + sum(penalties))
+    # The candidate's day the loop ends on comes first; within it, the finish time, load and edges.
+    finish_day = model.new_int_var(0, len(prep.days), "finish_day")
+    for r in prep.rounds:
+        model.add(finish_day >= sum(index * var for (r_id, index), var in b.items() if r_id == r.id))
+    model.minimize(WEIGHT_DAY * finish_day + WEIGHT_FINISH * finish + sum(penalties))
     return _Model(model=model, t=t, a=a, b=b)
 
 
