@@ -144,6 +144,7 @@ def _payload(round_: Round, party: Party, *, other: Party | None, **extra: objec
         "duration_minutes": round_.duration_minutes,
         "feedback_due_at": _iso(round_.feedback_due_at),
         "other_zone": other.time_zone if other else "",
+        "meeting_url": round_.meeting_url,
     }
     data.update(extra)
     return data
