@@ -658,6 +658,7 @@ class ReminderKind(models.TextChoices):
     FEEDBACK_OVERDUE = "feedback_overdue", "Feedback overdue"
     ESCALATION = "escalation", "Escalation to recruiter"
     VETO_NOTICE = "veto_notice", "Veto notice"
+    AVAILABILITY_REQUEST = "availability_request", "Availability request"
 
 
 class ReminderStatus(models.TextChoices):

@@ -120,6 +120,9 @@ def context(reminder: Reminder) -> dict:
     previous = _instant(payload.get("previous_starts_at"))
     if previous is not None:
         ctx["previous_when"] = format_local(previous, zone)
+    expires = _instant(payload.get("expires_at"))
+    if expires is not None:
+        ctx["expires"] = format_local(expires, zone)
     due = _instant(payload.get("feedback_due_at"))
     if due is not None:
         ctx["due"] = format_local(due, zone)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from hiring import views
+from hiring import candidate_views, views
 
 
 class IdConverter:
@@ -33,4 +33,6 @@ urlpatterns = [
     path("scorecards/<id:scorecard_id>/", views.scorecard_detail, name="scorecard_detail"),
     path("loops/<id:loop_id>/debrief/", views.debrief, name="debrief"),
     path("loops/<id:loop_id>/decision/", views.decide, name="decide"),
+    # The candidate's availability link (signed, no login).
+    path("availability/<str:token>/", candidate_views.candidate_availability, name="candidate_availability"),
 ]

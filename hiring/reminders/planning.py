@@ -44,7 +44,15 @@ NOTICE_KINDS = [Kind.INVITATION, Kind.UPDATE, Kind.CANCELLATION]
 FEEDBACK_KINDS = [Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE, Kind.ESCALATION]
 # Rows that belong to one schedule of a round: withdrawn when it moves or ends.
 SCHEDULE_KINDS = [*EVENT_KINDS, Kind.BEFORE_24H, Kind.BEFORE_1H, *FEEDBACK_KINDS]
-URGENT_KINDS = {Kind.INVITATION, Kind.UPDATE, Kind.CANCELLATION, Kind.VETO_NOTICE, Kind.BEFORE_1H}
+URGENT_KINDS = {
+    Kind.INVITATION,
+    Kind.UPDATE,
+    Kind.CANCELLATION,
+    Kind.VETO_NOTICE,
+    Kind.BEFORE_1H,
+    # The recruiter is waiting on the answer; an email at night harms no one.
+    Kind.AVAILABILITY_REQUEST,
+}
 
 
 # --- who -------------------------------------------------------------------------

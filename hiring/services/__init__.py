@@ -57,6 +57,12 @@ from hiring.services.rounds import (
     reschedule_round,
     schedule_round,
 )
+from hiring.services.scheduling import (
+    book_proposal,
+    propose_schedule,
+    request_availability,
+    submit_availability,
+)
 from hiring.services.scorecards import amend_scorecard, save_scorecard_draft, submit_scorecard
 
 __all__ = [
@@ -72,6 +78,7 @@ __all__ = [
     "User",
     "add_round",
     "amend_scorecard",
+    "book_proposal",
     "cancel_round",
     "candidates_due_for_erasure",
     "create_api_token",
@@ -90,7 +97,9 @@ __all__ = [
     "mark_round_held",
     "note_api_token_use",
     "person_history",
+    "propose_schedule",
     "record_event",
+    "request_availability",
     "reschedule_round",
     "resend_reminder",
     "retry_webhook_delivery",
@@ -98,6 +107,7 @@ __all__ = [
     "save_scorecard_draft",
     "schedule_round",
     "start_loop",
+    "submit_availability",
     "submit_scorecard",
     "update_candidate",
     "validate_plan_for_position",
