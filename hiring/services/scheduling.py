@@ -36,7 +36,7 @@ from hiring.rules import DomainError
 from hiring.services.common import User, _require_perm, record_event
 from hiring.services.loops import _lock_loop, _require_open
 
-TOKEN_SALT = "hiring.availability-request"
+TOKEN_SALT = "hiring.availability-request"  # noqa: S105 (a signing salt, not a secret)
 LIVE_STATES = (AvailabilityRequestState.OPEN, AvailabilityRequestState.USED)
 # A candidate marks at most this many windows in one answer (the page offers fewer).
 MAX_WINDOWS = 200
@@ -314,7 +314,9 @@ def _parse_assignments(loop: Loop, assignments: Iterable[Assignment | dict]) -> 
                 )
             )
         except (KeyError, TypeError, ValueError):
-            raise ValidationError({"assignments": _("Each assignment needs a round, an interviewer and a start.")})
+            raise ValidationError(
+                {"assignments": _("Each assignment needs a round, an interviewer and a start.")}
+            ) from None
     if not parsed:
         raise ValidationError({"assignments": _("Give at least one round to book.")})
     if len({a.round_id for a in parsed}) != len(parsed):
