@@ -287,6 +287,21 @@ HIRING_CANDIDATE_MIN_GAP_MINUTES = env_int("HIRING_CANDIDATE_MIN_GAP_MINUTES", 1
 # (their own, from tomorrow in their zone) its page offers.
 HIRING_AVAILABILITY_LINK_DAYS = env_int("HIRING_AVAILABILITY_LINK_DAYS", 7, minimum=1)
 HIRING_AVAILABILITY_DAYS = env_int("HIRING_AVAILABILITY_DAYS", 10, minimum=1)
+# Load limits (issue 9): booked interviews a person takes at most in one local day and one
+# ISO week of their own zone; an interviewer's own limits, when set, win.
+HIRING_MAX_INTERVIEWS_PER_DAY = env_int("HIRING_MAX_INTERVIEWS_PER_DAY", 3, minimum=1)
+HIRING_MAX_INTERVIEWS_PER_WEEK = env_int("HIRING_MAX_INTERVIEWS_PER_WEEK", 8, minimum=1)
+# Calendar feeds: imported this many days ahead, each fetch bounded in time and size,
+# every HIRING_FEED_SWEEP_SECONDS by beat.
+HIRING_FEED_HORIZON_DAYS = env_int("HIRING_FEED_HORIZON_DAYS", 60, minimum=1)
+HIRING_FEED_TIMEOUT_SECONDS = env_int("HIRING_FEED_TIMEOUT_SECONDS", 10, minimum=1)
+HIRING_FEED_MAX_BYTES = env_int("HIRING_FEED_MAX_BYTES", 2_000_000, minimum=1000)
+HIRING_FEED_SWEEP_SECONDS = env_int("HIRING_FEED_SWEEP_SECONDS", 1800, minimum=60)
+CELERY_BEAT_SCHEDULE["hiring-import-calendar-feeds"] = {
+    "task": "hiring.tasks.import_calendar_feeds",
+    "schedule": float(HIRING_FEED_SWEEP_SECONDS),
+    "options": {"expires": float(HIRING_FEED_SWEEP_SECONDS)},
+}
 # DESIGN.md: a veto is told to the cancelled rounds' interviewers and the recruiter;
 # the recruiter tells the candidate. Set to also email the candidate the cancellations.
 HIRING_VETO_TELLS_CANDIDATE = env_bool("HIRING_VETO_TELLS_CANDIDATE", False)

@@ -100,6 +100,14 @@ class Interviewer(models.Model):
     is_bar_raiser = models.BooleanField("trained bar raiser", default=False)
     # Where their interviews happen (a video-call room); a round may name its own.
     meeting_link = models.URLField(max_length=500, blank=True, help_text="Default meeting link for interviews.")
+    # Load limits (issue 9): at most so many booked interviews a local day / ISO week in
+    # their own zone; empty means the company default (HIRING_MAX_INTERVIEWS_PER_DAY/_WEEK).
+    max_interviews_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty: the company default."
+    )
+    max_interviews_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty: the company default."
+    )
 
     class Meta:
         ordering = ["user__first_name", "user__last_name"]
@@ -830,3 +838,161 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+# --- availability as data (issue 9) ----------------------------------------------------
+#
+# An interviewer's weekly hours are WeeklyHours rows, in their own zone. Someone with no
+# rows yet falls back to the summary fields on Interviewer (work_start, work_end on
+# work_days), which stay for them and for the reminders' quiet hours; the data migration
+# copied every existing interviewer's summary into rows. Read them through
+# hiring/scheduling/availability.py, never field by field.
+
+ISO_WEEKDAYS = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+]
+
+
+class WeeklyHours(models.Model):
+    """One working interval of a weekday, in the interviewer's own zone.
+
+    The interval starts on `weekday` (ISO, 1 Monday ... 7 Sunday) at `start`. An `end`
+    at or before `start` ends on the next day: 22:00-06:00 is a night shift, and
+    00:00-00:00 is the whole day. A day may hold several intervals (09:00-12:00 and
+    13:00-17:00); a Sunday-Thursday week is rows on 7, 1, 2, 3, 4.
+    """
+
+    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(choices=ISO_WEEKDAYS)
+    start = models.TimeField()
+    end = models.TimeField(help_text="At or before the start: ends the next day.")
+
+    class Meta:
+        ordering = ["interviewer", "weekday", "start"]
+        verbose_name = "weekly hours"
+        verbose_name_plural = "weekly hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=1, weekday__lte=7), name="weekly_hours_weekday"),
+            models.UniqueConstraint(fields=["interviewer", "weekday", "start"], name="weekly_hours_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+
+class TimeOff(models.Model):
+    """A stretch the interviewer is away (holiday, leave): [starts_at, ends_at), UTC."""
+
+    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interviewer", "starts_at"]
+        verbose_name = "time off"
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["interviewer", "starts_at"], name="time_off_by_interviewer_idx")]
+
+    def __str__(self) -> str:
+        return f"Time off {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M} UTC"
+
+
+class BusySource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    FEED = "feed", "Calendar feed"
+
+
+class BusyBlock(models.Model):
+    """A busy stretch from the interviewer's calendar: [starts_at, ends_at), UTC.
+
+    Feed blocks are replaced as a whole on every successful import of the feed; manual
+    ones stay until removed. The summary is the interviewer's own: never shown to others.
+    """
+
+    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="busy_blocks")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=BusySource.choices, default=BusySource.MANUAL)
+    uid = models.CharField(max_length=255, blank=True, help_text="The feed event's UID.")
+    summary = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interviewer", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="busy_block_ends_after_start"),
+            models.CheckConstraint(condition=Q(source__in=BusySource.values), name="busy_block_source_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["interviewer", "starts_at"], name="busy_block_by_interviewer_idx"),
+            models.Index(fields=["interviewer", "source"], name="busy_block_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Busy {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M} UTC ({self.source})"
+
+
+class FeedStatus(models.TextChoices):
+    NEVER = "never", "Not imported yet"
+    OK = "ok", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class CalendarFeed(models.Model):
+    """An interviewer's secret iCalendar address (what Google Calendar and Outlook
+    publish), imported into feed busy blocks by the beat task. The URL is a secret: it is
+    shown to its owner and to recruiters only, never in anyone else's output."""
+
+    interviewer = models.OneToOneField(Interviewer, on_delete=models.CASCADE, related_name="calendar_feed")
+    url = models.URLField(max_length=2000)
+    last_import_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=10, choices=FeedStatus.choices, default=FeedStatus.NEVER)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_event_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["interviewer"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_status__in=FeedStatus.values), name="calendar_feed_status_valid"),
+        ]
+        indexes = [models.Index(fields=["last_import_at", "id"], name="calendar_feed_import_idx")]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.interviewer} ({self.last_status})"
+
+
+class InterviewerPool(models.Model):
+    """Who is qualified to take a round kind (reference data, kept in the admin).
+
+    A kind without a pool is open to every active interviewer. The bar-raiser round has
+    no pool of its own: its pool is the trained bar raisers (Interviewer.is_bar_raiser).
+    """
+
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    members = models.ManyToManyField(Interviewer, blank=True, related_name="pools")
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="bar_raiser"), name="pool_not_bar_raiser"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pool: {self.get_kind_display()}"
