@@ -293,9 +293,18 @@ def propose_schedule(
         raise ValidationError({"window_end": _("The window must end after it starts, with time zones.")})
     if window_end - window_start > dt.timedelta(days=31):
         raise ValidationError({"window_end": _("The window may be at most 31 days long.")})
-    from hiring.scheduling import build_problem, propose  # the solver (issue 9, helper "solver")
+    from hiring.scheduling.builder import build_problem
+    from hiring.scheduling.solver import propose
 
-    problem = build_problem(loop=loop, window_start=window_start, window_end=window_end)
+    # The candidate's own windows when they gave them; otherwise their waking hours.
+    given = list(
+        CandidateAvailability.objects.filter(loop=loop, ends_at__gt=window_start, starts_at__lt=window_end)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")[:MAX_WINDOWS]
+    )
+    problem = build_problem(
+        loop=loop, window_start=window_start, window_end=window_end, candidate_free=tuple(given) or None
+    )
     return propose(problem, k=k)
 
 
