@@ -27,7 +27,10 @@ class Person:
     `kinds` are the round kinds the person is qualified for (their pools); a bar-raiser
     round further needs `is_bar_raiser` and a department other than the hiring one.
     `free` are the UTC intervals when they can interview (weekly hours minus time off
-    minus busy blocks minus rounds already booked anywhere), sorted and disjoint.
+    minus busy blocks minus rounds already booked anywhere), sorted and disjoint. They may
+    run past the window: the solver keeps to the window, and an explanation names the
+    nearest free time beyond it ("the nearest is Grace on 2 Dec"). The edges of these
+    intervals are the edges of their day, which the ranking keeps away from.
     `booked_per_day` / `booked_per_week` count the interviews they already have, keyed
     by their own local date / ISO week; None limits mean no limit.
     """
@@ -46,10 +49,6 @@ class Person:
     max_per_week: int | None = None
     booked_per_day: Mapping[dt.date, int] = field(default_factory=dict, compare=False, hash=False)
     booked_per_week: Mapping[IsoWeek, int] = field(default_factory=dict, compare=False, hash=False)
-    # Local hours of the person's working day (for "distance from the edges of the day"
-    # and for explanations); free intervals are what the solver obeys.
-    day_start_minute: int = 9 * 60
-    day_end_minute: int = 17 * 60 + 30
 
 
 @dataclass(frozen=True)
