@@ -287,6 +287,8 @@ HIRING_CANDIDATE_MIN_GAP_MINUTES = env_int("HIRING_CANDIDATE_MIN_GAP_MINUTES", 1
 # (their own, from tomorrow in their zone) its page offers.
 HIRING_AVAILABILITY_LINK_DAYS = env_int("HIRING_AVAILABILITY_LINK_DAYS", 7, minimum=1)
 HIRING_AVAILABILITY_DAYS = env_int("HIRING_AVAILABILITY_DAYS", 10, minimum=1)
+# The scheduler puts at most this many of a candidate's rounds on one of their local days.
+HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY = env_int("HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY", 3, minimum=1)
 # Load limits (issue 9): booked interviews a person takes at most in one local day and one
 # ISO week of their own zone; an interviewer's own limits, when set, win.
 HIRING_MAX_INTERVIEWS_PER_DAY = env_int("HIRING_MAX_INTERVIEWS_PER_DAY", 3, minimum=1)

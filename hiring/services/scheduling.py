@@ -293,6 +293,10 @@ def propose_schedule(
         raise ValidationError({"window_end": _("The window must end after it starts, with time zones.")})
     if window_end - window_start > dt.timedelta(days=31):
         raise ValidationError({"window_end": _("The window may be at most 31 days long.")})
+    now = timezone.now()
+    if window_end < now or window_start > now + dt.timedelta(days=366):
+        raise ValidationError({"window_start": _("The window must lie between now and a year ahead.")})
+    window_start = max(window_start, now)
     from hiring.scheduling.builder import build_problem
     from hiring.scheduling.solver import propose
 
