@@ -4,6 +4,7 @@ link, no login) and booking a whole proposal in one step, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import signing
@@ -52,7 +53,9 @@ def test_requesting_availability_emails_the_candidate_a_link_in_their_language(w
     request = services.request_availability(loop=loop, by=world.recruiter)
     run_sweep(timezone.now())
     [message] = sent(ReminderKind.AVAILABILITY_REQUEST, candidate.email)
-    assert url_of(request) in message.body
+    [link] = re.findall(r"http://\S+/availability/\S+/", message.body)
+    assert scheduling.request_from_token(link.rstrip("/").rsplit("/", 1)[1]).pk == request.pk
+    assert Client().get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])).status_code == 200
     assert "JST" in message.body  # the expiry in the candidate's own zone
     assert Event.objects.filter(kind=EventKind.AVAILABILITY_REQUESTED, loop=loop).count() == 1
 
@@ -293,3 +296,31 @@ def test_the_default_window_is_ten_working_days_from_tomorrow_in_the_recruiters_
     assert start == dt.datetime(2026, 11, 21, 5, 0, tzinfo=dt.UTC)  # Saturday 00:00 EST
     # Ten working days from Mon 23 Nov: through Fri 4 Dec, so the window ends Sat 5 Dec 00:00 EST.
     assert end == dt.datetime(2026, 12, 5, 5, 0, tzinfo=dt.UTC)
+
+
+# --- propose, then book what was proposed ------------------------------------------------
+
+
+def test_a_proposal_books_in_one_step_and_every_round_then_holds(world):
+    loop = world.start_loop()
+    result = services.propose_schedule(loop=loop, by=world.recruiter)
+    assert result.proposals, result.explanations
+    proposal = result.proposals[0]
+    assert {a.round_id for a in proposal.assignments} == set(loop.rounds.values_list("pk", flat=True))
+    services.book_proposal(loop=loop, by=world.recruiter, assignments=proposal.assignments)
+    loop.refresh_from_db()
+    assert loop.status == LoopStatus.SCHEDULED
+
+
+def test_proposals_use_the_candidates_own_windows(world):
+    loop = world.start_loop()
+    request = services.request_availability(loop=loop, by=world.recruiter)
+    days = scheduling.offered_days(request)
+    # Two mornings and two afternoons, in the candidate's zone (Singapore).
+    blocks = [scheduling.block_value(day, start) for day in days[2:4] for start in (8, 10, 12, 14, 16, 18)]
+    scheduling.submit_availability(token=scheduling.availability_token(request), blocks=blocks)
+    windows = scheduling.candidate_windows(loop=loop)
+    result = services.propose_schedule(loop=loop, by=world.recruiter)
+    for proposal in result.proposals:
+        for a in proposal.assignments:
+            assert any(w.starts_at <= a.starts_at and a.ends_at <= w.ends_at for w in windows)

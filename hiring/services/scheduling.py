@@ -312,21 +312,20 @@ def propose_schedule(
     return propose(problem, k=k)
 
 
-def _parse_assignments(loop: Loop, assignments: Iterable[Assignment | dict]) -> list[Assignment]:
+def _parse_assignments(loop: Loop, assignments: Iterable[object]) -> list[Assignment]:
     parsed: list[Assignment] = []
     for item in assignments:
-        if isinstance(item, Assignment):
-            parsed.append(item)
-            continue
+        # Ours, the solver's (same attributes) or plain dicts from a form or the API.
+        get = item.get if isinstance(item, dict) else lambda name, item=item: getattr(item, name, None)
         try:
             parsed.append(
                 Assignment(
-                    round_id=int(item["round_id"]),
-                    interviewer_id=int(item["interviewer_id"]),
-                    starts_at=item["starts_at"],
+                    round_id=int(get("round_id")),
+                    interviewer_id=int(get("interviewer_id")),
+                    starts_at=get("starts_at"),
                 )
             )
-        except (KeyError, TypeError, ValueError):
+        except (TypeError, ValueError):
             raise ValidationError(
                 {"assignments": _("Each assignment needs a round, an interviewer and a start.")}
             ) from None
@@ -345,7 +344,7 @@ def book_proposal(
     *,
     loop: Loop,
     by: User | None,
-    assignments: Iterable[Assignment | dict],
+    assignments: Iterable[object],
     allow_outside_hours: bool = False,
     outside_hours_reason: str = "",
 ) -> list[Round]:
