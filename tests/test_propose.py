@@ -4,6 +4,7 @@ link, no login) and booking a whole proposal in one step, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -324,3 +325,25 @@ def test_proposals_use_the_candidates_own_windows(world):
     for proposal in result.proposals:
         for a in proposal.assignments:
             assert any(w.starts_at <= a.starts_at and a.ends_at <= w.ends_at for w in windows)
+
+
+def test_the_demo_has_a_draft_loop_the_scheduler_books_in_one_click(db):
+    from django.core.management import call_command
+
+    from hiring.models import Loop
+
+    call_command("seed_demo", stdout=io.StringIO())
+    ready = [
+        loop
+        for loop in Loop.objects.filter(status=LoopStatus.DRAFT).select_related("position__recruiter")
+        if not loop.rounds.exclude(status=RoundStatus.PLANNED).exists()
+    ]
+    assert len(ready) == 1
+    [loop] = ready
+    assert CandidateAvailability.objects.filter(loop=loop).exists()
+    recruiter = loop.position.recruiter
+    result = services.propose_schedule(loop=loop, by=recruiter)
+    assert result.proposals, result.explanations
+    services.book_proposal(loop=loop, by=recruiter, assignments=result.proposals[0].assignments)
+    loop.refresh_from_db()
+    assert loop.status == LoopStatus.SCHEDULED
