@@ -3,6 +3,7 @@
 // free at the chosen time. Without this script the select lists the qualified people.
 (function () {
   "use strict";
+  var start = function () {
   document.querySelectorAll("input[data-picker-url]").forEach(function (search) {
     var select = document.getElementById(search.getAttribute("data-picker-for"));
     var status = document.getElementById(search.getAttribute("data-picker-for") + "_status");
@@ -51,4 +52,8 @@
       if (input) input.addEventListener("change", refresh);
     });
   });
+  };
+  // The admin puts form media in <head>: wait for the form.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
