@@ -28,6 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-screen.png"))  # what a person sees first
 
 
 def no_axe_findings(page, where: str) -> None:

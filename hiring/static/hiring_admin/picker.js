@@ -40,7 +40,7 @@
             option.textContent = facts.join(" · ");
             select.appendChild(option);
           });
-          if (status) status.textContent = data.results.length + " " + label("found");
+          if (status) status.textContent = label("found") + " " + data.results.length;
         });
     };
     search.addEventListener("input", function () {
