@@ -283,6 +283,10 @@ HIRING_CANDIDATE_HOURS = _hours_window("HIRING_CANDIDATE_HOURS", "08:00-21:00")
 # Rule 10: the least time between the end of one of a candidate's rounds and the start of
 # the next (a breather between back-to-back interviews); 0 allows back to back.
 HIRING_CANDIDATE_MIN_GAP_MINUTES = env_int("HIRING_CANDIDATE_MIN_GAP_MINUTES", 15, minimum=0)
+# Issue 9: how long a candidate's availability link works, and how many working days
+# (their own, from tomorrow in their zone) its page offers.
+HIRING_AVAILABILITY_LINK_DAYS = env_int("HIRING_AVAILABILITY_LINK_DAYS", 7, minimum=1)
+HIRING_AVAILABILITY_DAYS = env_int("HIRING_AVAILABILITY_DAYS", 10, minimum=1)
 # The scheduler puts at most this many of a candidate's rounds on one of their local days.
 HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY = env_int("HIRING_CANDIDATE_MAX_ROUNDS_PER_DAY", 3, minimum=1)
 # Load limits (issue 9): booked interviews a person takes at most in one local day and one

@@ -98,6 +98,8 @@ class Interviewer(models.Model):
     work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
     languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
     is_bar_raiser = models.BooleanField("trained bar raiser", default=False)
+    # Where their interviews happen (a video-call room); a round may name its own.
+    meeting_link = models.URLField(max_length=500, blank=True, help_text="Default meeting link for interviews.")
     # Load limits (issue 9): at most so many booked interviews a local day / ISO week in
     # their own zone; empty means the company default (HIRING_MAX_INTERVIEWS_PER_DAY/_WEEK).
     max_interviews_per_day = models.PositiveSmallIntegerField(
@@ -368,6 +370,8 @@ class Round(models.Model):
     )
     booked_until = models.DateTimeField(null=True, blank=True, editable=False)
     candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Overrides the interviewer's default meeting link for this round.
+    meeting_link = models.URLField(max_length=500, blank=True, help_text="Meeting link for this round only.")
 
     class Meta:
         ordering = ["loop", "order"]
@@ -425,6 +429,13 @@ class Round(models.Model):
     @property
     def is_bar_raiser(self) -> bool:
         return self.kind == RoundKind.BAR_RAISER
+
+    @property
+    def meeting_url(self) -> str:
+        """The round's own link, else its interviewer's default (may be empty)."""
+        if self.meeting_link:
+            return self.meeting_link
+        return self.interviewer.meeting_link if self.interviewer_id else ""
 
 
 class Recommendation(models.TextChoices):
@@ -535,6 +546,80 @@ class EventKind(models.TextChoices):
     CANDIDATE_ERASED = "candidate.erased"
     CANDIDATE_EXPORTED = "candidate.exported"
     USER_DEACTIVATED = "user.deactivated"
+    AVAILABILITY_REQUESTED = "availability.requested"
+    AVAILABILITY_GIVEN = "availability.given"
+    LOOP_BOOKED = "loop.booked"
+
+
+# --- Candidate availability (issue 9) --------------------------------------------
+
+
+class AvailabilityRequestState(models.TextChoices):
+    OPEN = "open", "Open"
+    USED = "used", "Used"  # answered; the link still works to change the answer while open
+    SUPERSEDED = "superseded", "Superseded"
+    CLOSED = "closed", "Closed"
+
+
+class AvailabilityRequest(models.Model):
+    """One emailed link asking a candidate when they can meet.
+
+    The link carries a signed token naming this row; the row is what can be
+    revoked: a newer request supersedes it, closing the loop closes it. Only one
+    request per loop is open at a time (a constraint)."""
+
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="availability_requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=20, choices=AvailabilityRequestState.choices, default=AvailabilityRequestState.OPEN
+    )
+    # How many working days the page offers, from the day after the request.
+    days = models.PositiveSmallIntegerField(default=10)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=AvailabilityRequestState.values), name="availability_request_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["loop"],
+                condition=Q(state__in=["open", "used"]),
+                name="availability_request_one_live_per_loop",
+            ),
+        ]
+        indexes = [models.Index(fields=["loop", "created_at"], name="avail_request_loop_idx")]
+
+    def __str__(self) -> str:
+        return f"Availability request {self.pk} for loop {self.loop_id}"
+
+
+class CandidateAvailability(models.Model):
+    """A window the candidate said they can do, in UTC (they chose it in their own zone)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="availability")
+    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.CASCADE, related_name="candidate_windows")
+    request = models.ForeignKey(
+        AvailabilityRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="windows"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="candidate_window_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["loop", "starts_at"], name="candidate_window_loop_idx"),
+            models.Index(fields=["candidate", "starts_at"], name="candidate_window_cand_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
 
 
 class Event(models.Model):
@@ -581,6 +666,7 @@ class ReminderKind(models.TextChoices):
     FEEDBACK_OVERDUE = "feedback_overdue", "Feedback overdue"
     ESCALATION = "escalation", "Escalation to recruiter"
     VETO_NOTICE = "veto_notice", "Veto notice"
+    AVAILABILITY_REQUEST = "availability_request", "Availability request"
 
 
 class ReminderStatus(models.TextChoices):

@@ -71,6 +71,17 @@ def _other_label(audience: str, payload: dict) -> str:
     return payload.get("interviewer") or _("the interviewer")
 
 
+def round_url(payload: dict, suffix: str = "") -> str:
+    """The round's own page (the packet), or the home page when the row names no round."""
+    if not payload.get("round_id"):
+        return f"{settings.SITE_URL}/"
+    return f"{settings.SITE_URL}/rounds/{int(payload['round_id'])}/{suffix}"
+
+
+# Calendars ring this long before the interview.
+ALARM_BEFORE = dt.timedelta(minutes=15)
+
+
 def context(reminder: Reminder) -> dict:
     """What the templates need, with every time in the recipient's zone and the
     other party's beside it."""
@@ -89,6 +100,9 @@ def context(reminder: Reminder) -> dict:
         "when": "",
         "when_short": "",
         "ends": "",
+        "round_url": round_url(payload),
+        "scorecard_url": round_url(payload, "scorecard/"),
+        "meeting_url": payload.get("meeting_url") or "",
     }
     if starts is not None:
         other_zone = payload.get("other_zone") or (payload.get("interviewer_zone") if audience == "recruiter" else "")
@@ -106,6 +120,9 @@ def context(reminder: Reminder) -> dict:
     previous = _instant(payload.get("previous_starts_at"))
     if previous is not None:
         ctx["previous_when"] = format_local(previous, zone)
+    expires = _instant(payload.get("expires_at"))
+    if expires is not None:
+        ctx["expires"] = format_local(expires, zone)
     due = _instant(payload.get("feedback_due_at"))
     if due is not None:
         ctx["due"] = format_local(due, zone)
@@ -187,6 +204,27 @@ def build_calendar(reminder: Reminder, *, method: str) -> bytes:
     event.add("dtend", ends.astimezone(dt.UTC))
     event.add("summary", summary)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    meeting = payload.get("meeting_url") or ""
+    with translation.override(payload.get("language") or settings.LANGUAGE_CODE):
+        lines = []
+        if meeting:
+            lines.append(_("Join: %(url)s") % {"url": meeting})
+        if payload.get("audience") != "candidate":
+            # The candidate has no login: the packet is for the panel.
+            lines.append(_("The candidate's packet and your scorecard: %(url)s") % {"url": round_url(payload)})
+        if lines:
+            event.add("description", "\n".join(lines))
+        if meeting:
+            event.add("location", meeting)
+            event.add("url", meeting)
+        elif payload.get("audience") != "candidate":
+            event.add("url", round_url(payload))
+        if method != "CANCEL":
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", -ALARM_BEFORE)
+            event.add_component(alarm)
     sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = icalendar.vCalAddress(f"mailto:{sender[1]}")
     organizer.params["cn"] = icalendar.vText(sender[0] or "Hiring Loop")

@@ -261,6 +261,10 @@ EVENT_AUDIENCE: dict[str, str] = {
     EventKind.LOOP_DECIDED: EventAudience.DECISION,  # as /decisions/ shows it
     EventKind.CANDIDATE_WITHDRAWN: EventAudience.DECISION,
     EventKind.REMINDER_RESENT: EventAudience.RECRUITERS,  # data carries the recipient's email address
+    # Issue 9: the candidate's windows are theirs and the recruiters'; the booking is the panel's.
+    EventKind.AVAILABILITY_REQUESTED: EventAudience.RECRUITERS,
+    EventKind.AVAILABILITY_GIVEN: EventAudience.RECRUITERS,
+    EventKind.LOOP_BOOKED: EventAudience.LOOP,
 }
 
 

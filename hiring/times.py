@@ -38,3 +38,13 @@ def format_pair(
         return f"{text} · same time for {other_label}"
     their_day = f"{theirs:%a} " if theirs.date() != mine.date() else ""
     return f"{text} · {their_day}{theirs:%H:%M} for {other_label} ({other_zone})"
+
+
+def format_day(day: dt.date) -> str:
+    """'Mon 4 May': a local calendar date, as the person's own calendar names it."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def format_clock(hour: int, minute: int = 0) -> str:
+    """'08:00': a wall-clock time of day."""
+    return f"{hour:02d}:{minute:02d}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from hiring import views, web_availability
+from hiring import candidate_views, views, web_availability
 
 
 class IdConverter:
@@ -34,4 +34,6 @@ urlpatterns = [
     path("loops/<id:loop_id>/debrief/", views.debrief, name="debrief"),
     path("loops/<id:loop_id>/decision/", views.decide, name="decide"),
     path("availability/", web_availability.my_availability, name="my_availability"),
+    # The candidate's availability link (signed, no login).
+    path("availability/<str:token>/", candidate_views.candidate_availability, name="candidate_availability"),
 ]

@@ -344,6 +344,10 @@ EVENT_MATRIX = {
     EventKind.CANDIDATE_ERASED: _CANDIDATE_ONLY,
     EventKind.CANDIDATE_EXPORTED: _CANDIDATE_ONLY,
     EventKind.USER_DEACTIVATED: _RECRUITERS,
+    # Issue 9: availability is recruiters' business (recorded on the loop); the booking is the panel's.
+    EventKind.AVAILABILITY_REQUESTED: _RECRUITERS,
+    EventKind.AVAILABILITY_GIVEN: _RECRUITERS,
+    EventKind.LOOP_BOOKED: _PIPELINE,
 }
 
 

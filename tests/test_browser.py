@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from hiring import services
 from hiring.models import LoopStatus, Round, RoundStatus
 from tests.factories import PASSWORD
 
@@ -294,6 +295,14 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
     visit(page, f"/loops/{loop.pk}/debrief/")
     sign_out(page)
 
+    # Issue 9: the candidate's availability page (no login) and the recruiter's propose page.
+    from hiring.services import scheduling
+
+    draft = world.start_loop()
+    asked = services.request_availability(loop=draft, by=world.recruiter)
+    visit(page, f"/availability/{scheduling.availability_token(asked)}/")
+    page.get_by_role("button", name="Whole day").first.click()  # its script runs under the policy
+
     world.recruiter.is_staff = True
     world.recruiter.save()
     sign_in(page, world.recruiter.username)
@@ -302,6 +311,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
+        f"/admin/hiring/loop/{draft.pk}/propose/",
+        f"/admin/hiring/loop/{draft.pk}/request-availability/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

@@ -102,3 +102,50 @@ def test_the_same_row_renders_the_same_calendar_file_every_time(world):
     reminder = Reminder.objects.get(round=round_, kind=Kind.INVITATION, email="hank@example.com")
     first = notifications.build_calendar(reminder, method="REQUEST")
     assert notifications.build_calendar(Reminder.objects.get(pk=reminder.pk), method="REQUEST") == first
+
+
+def test_an_invitation_carries_the_packet_link_the_meeting_link_and_an_alarm(world):
+    interviewer = world.manager.interviewer
+    interviewer.meeting_link = "https://meet.example.com/hank"
+    interviewer.save(update_fields=["meeting_link"])
+    round_ = schedule_one(world, interviewer=interviewer, start=upcoming(LONDON, 3, 11))
+    run_sweep(timezone.now())
+    [message] = sent(Kind.INVITATION, "hank@example.com")
+    event = event_of(message)
+    assert f"/rounds/{round_.pk}/" in str(event["DESCRIPTION"])
+    assert "https://meet.example.com/hank" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == "https://meet.example.com/hank"
+    assert str(event["URL"]) == "https://meet.example.com/hank"
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == -dt.timedelta(minutes=15)
+    # The email's link goes to the round's own page, not the home page.
+    assert f"/rounds/{round_.pk}/" in message.body
+    [to_candidate] = sent(Kind.INVITATION, round_.loop.candidate.email)
+    candidate_event = event_of(to_candidate)
+    assert str(candidate_event["LOCATION"]) == "https://meet.example.com/hank"
+    assert "/rounds/" not in str(candidate_event.get("DESCRIPTION", ""))  # no packet for the candidate
+    assert "https://meet.example.com/hank" in to_candidate.body
+
+
+def test_a_rounds_own_meeting_link_overrides_the_interviewers(world):
+    interviewer = world.manager.interviewer
+    interviewer.meeting_link = "https://meet.example.com/hank"
+    interviewer.save(update_fields=["meeting_link"])
+    round_ = schedule_one(world, interviewer=interviewer, start=upcoming(LONDON, 3, 11))
+    from hiring.models import Reminder as R
+
+    R.objects.filter(payload__round_id=round_.pk).delete()
+    round_.meeting_link = "https://meet.example.com/panel-room"
+    round_.save(update_fields=["meeting_link"])
+    round_.refresh_from_db()
+    assert round_.meeting_url == "https://meet.example.com/panel-room"
+
+
+def test_a_cancellation_carries_no_alarm(world):
+    round_ = schedule_one(world, interviewer=world.manager.interviewer, start=upcoming(LONDON, 3, 11))
+    run_sweep(timezone.now())
+    services.cancel_round(round=round_, by=world.recruiter, reason="Position on hold.")
+    run_sweep(timezone.now())
+    _invitation, cancellation = sent(to="hank@example.com")
+    assert event_of(cancellation).walk("VALARM") == []

@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from hiring import selectors, services
 from hiring.admin.history import history_table
 from hiring.admin.privacy import CandidatePrivacyMixin
+from hiring.admin.scheduling import LoopSchedulingMixin, picker_view
 from hiring.admin.workflow import (
     AddRoundForm,
     BoundedListMixin,
@@ -278,7 +279,7 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Loop)
-class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
+class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
     list_display = ["candidate", "position", "status_label", "pipeline", "updated_at"]
     list_filter = ["status", "position__department"]
     search_fields = ["candidate__full_name", "candidate__email", "position__title"]
@@ -333,7 +334,7 @@ class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             )
             why = format_html_join("", "<li>{}</li>", ((b,) for b in blockers))
             note = format_html("<p>A hire cannot be recorded yet:</p><ul>{}</ul>", why) if blockers else ""
-            return format_html("{}{}{}", link, withdraw, note)
+            return format_html("{}{}{}{}", self.scheduling_links(loop), link, withdraw, note)
         return format_html(
             "<b>{}</b> by {} on {}: {}",
             decision.get_outcome_display(),
@@ -388,6 +389,7 @@ class LoopAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             path("<int:pk>/decide/", view(self.decide_view), name="hiring_loop_decide"),
             path("<int:pk>/withdraw/", view(self.withdraw_view), name="hiring_loop_withdraw"),
             path("<int:pk>/add-round/", view(self.add_round_view), name="hiring_loop_add_round"),
+            *self.scheduling_urls(),
             *super().get_urls(),
         ]
 
@@ -514,6 +516,11 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/schedule/", view(self.schedule_view), name="hiring_round_schedule"),
+            path(
+                "<int:pk>/interviewers/",
+                view(lambda request, pk: picker_view(self, request, pk)),
+                name="hiring_round_interviewers",
+            ),
             path("<int:pk>/cancel/", view(self.cancel_view), name="hiring_round_cancel"),
             path("<int:pk>/held/", view(self.held_view), name="hiring_round_held"),
             path("<int:pk>/no-show/", view(self.no_show_view), name="hiring_round_no-show"),
@@ -574,10 +581,15 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             f"Times are in your zone, {timezone.get_current_timezone_name()}."
         )
         verb = "Reschedule" if rescheduling else "Schedule"
+
+        class BoundedScheduleForm(ScheduleForm):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, round_=round_, **kwargs)
+
         return self.workflow_view(
             request,
             title=f"{verb} “{round_.label}” for {round_.loop.candidate}",
-            form_class=ScheduleForm,
+            form_class=BoundedScheduleForm,
             perform=perform,
             obj=round_,
             initial=initial,

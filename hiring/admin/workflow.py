@@ -138,9 +138,30 @@ class LabelledSplitDateTime(admin.widgets.AdminSplitDateTime):
     template_name = "admin/hiring/widgets/split_datetime.html"
 
 
+class InterviewerPicker(forms.Select):
+    """A select of a bounded list (the qualified people first) with a search box that
+    asks the round's JSON endpoint (hiring/static/hiring_admin/picker.js)."""
+
+    template_name = "admin/hiring/widgets/interviewer_picker.html"
+    picker_url = ""
+
+    class Media:
+        js = ["hiring_admin/picker.js"]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["picker_url"] = self.picker_url
+        return context
+
+
+# The schedule form's select lists at most this many people; the search finds the rest.
+PICKER_CHOICES = 50
+
+
 class ScheduleForm(forms.Form):
     interviewer = forms.ModelChoiceField(
-        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
+        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True),
+        widget=InterviewerPicker,
     )
     starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")
     reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
@@ -161,8 +182,10 @@ class ScheduleForm(forms.Form):
             self.add_error("outside_hours_reason", "Say why this round may be outside someone's hours.")
         return data
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round_: Round | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if round_ is not None:
+            self._bound_the_picker(round_)
         # The admin reads the time in the zone of the recruiter's profile (TimezoneMiddleware), not in
         # this computer's: say which, by name. The admin script's "N hours ahead of server time" note
         # (hidden in pipeline.css) called that same zone "server time" and contradicted this line.
@@ -172,6 +195,32 @@ class ScheduleForm(forms.Form):
         self.fields["interviewer"].label_from_instance = lambda i: (
             f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
         )
+
+    def _bound_the_picker(self, round_: Round) -> None:
+        """The select offers a bounded list: the qualified people first, and whoever is
+        chosen; the search box (and its endpoint) reaches everyone else."""
+        from hiring.admin.scheduling import picker_results
+
+        people = picker_results(round_=round_, query="", starts_at=round_.starts_at, limit=PICKER_CHOICES)
+        chosen = self.data.get("interviewer") if self.is_bound else self.initial.get("interviewer")
+        choices = [("", "---------")]
+        for p in people:
+            facts = [p["name"], p["department"], p["level"], p["time_zone"]]
+            if p["bar_raiser"]:
+                facts.append(gettext("bar raiser"))
+            facts.append(gettext("qualified") if p["qualified"] else gettext("not in the pool"))
+            choices.append((p["id"], " · ".join(facts)))
+        if chosen and str(chosen) not in {str(p["id"]) for p in people}:
+            person = (
+                Interviewer.objects.select_related("user").filter(pk=str(chosen)[:18]).first()
+                if str(chosen).isdigit()
+                else None
+            )
+            if person is not None:
+                choices.append((person.pk, person.name))
+        widget = self.fields["interviewer"].widget
+        widget.choices = choices
+        widget.picker_url = reverse("admin:hiring_round_interviewers", args=[round_.pk])
 
 
 class AddRoundForm(forms.Form):

@@ -32,6 +32,7 @@ from hiring.api.filters import (
     ScorecardFilter,
 )
 from hiring.api.pagination import CursorPage, FeedPage
+from hiring.api.scheduling import LoopSchedulingActions
 from hiring.models import (
     Candidate,
     Competency,
@@ -180,14 +181,19 @@ class CandidateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnl
         responses={201: s.LoopSerializer},
     ),
 )
-class LoopViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+class LoopViewSet(LoopSchedulingActions, mixins.CreateModelMixin, ReadOnlyApiViewSet):
     """Loops with their pipeline: rounds, their states and times (UTC)."""
 
     queryset = Loop.objects.none()  # the model, for the schema; get_queryset() narrows per caller
     serializer_class = s.LoopSerializer
     filterset_class = LoopFilter
     ordering_fields = ["id", "created_at", "updated_at"]
-    action_scopes = {"create": "candidates:write", "withdraw": "candidates:write", "decision": "decisions:write"}
+    action_scopes = {
+        "create": "candidates:write",
+        "withdraw": "candidates:write",
+        "decision": "decisions:write",
+        **LoopSchedulingActions.scheduling_scopes,
+    }
 
     def get_queryset(self):
         return access.visible_loops(

@@ -44,7 +44,15 @@ NOTICE_KINDS = [Kind.INVITATION, Kind.UPDATE, Kind.CANCELLATION]
 FEEDBACK_KINDS = [Kind.FEEDBACK_DUE, Kind.FEEDBACK_OVERDUE, Kind.ESCALATION]
 # Rows that belong to one schedule of a round: withdrawn when it moves or ends.
 SCHEDULE_KINDS = [*EVENT_KINDS, Kind.BEFORE_24H, Kind.BEFORE_1H, *FEEDBACK_KINDS]
-URGENT_KINDS = {Kind.INVITATION, Kind.UPDATE, Kind.CANCELLATION, Kind.VETO_NOTICE, Kind.BEFORE_1H}
+URGENT_KINDS = {
+    Kind.INVITATION,
+    Kind.UPDATE,
+    Kind.CANCELLATION,
+    Kind.VETO_NOTICE,
+    Kind.BEFORE_1H,
+    # The recruiter is waiting on the answer; an email at night harms no one.
+    Kind.AVAILABILITY_REQUEST,
+}
 
 
 # --- who -------------------------------------------------------------------------
@@ -144,6 +152,7 @@ def _payload(round_: Round, party: Party, *, other: Party | None, **extra: objec
         "duration_minutes": round_.duration_minutes,
         "feedback_due_at": _iso(round_.feedback_due_at),
         "other_zone": other.time_zone if other else "",
+        "meeting_url": round_.meeting_url,
     }
     data.update(extra)
     return data

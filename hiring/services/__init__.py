@@ -72,6 +72,12 @@ from hiring.services.rounds import (
     reschedule_round,
     schedule_round,
 )
+from hiring.services.scheduling import (
+    book_proposal,
+    propose_schedule,
+    request_availability,
+    submit_availability,
+)
 from hiring.services.scorecards import amend_scorecard, save_scorecard_draft, submit_scorecard
 
 __all__ = [
@@ -91,6 +97,7 @@ __all__ = [
     "add_round",
     "add_time_off",
     "amend_scorecard",
+    "book_proposal",
     "cancel_round",
     "candidates_due_for_erasure",
     "create_api_token",
@@ -109,12 +116,14 @@ __all__ = [
     "mark_round_held",
     "note_api_token_use",
     "person_history",
+    "propose_schedule",
     "record_event",
     "record_feed_failure",
     "remove_busy_block",
     "remove_pool",
     "remove_time_off",
     "replace_feed_blocks",
+    "request_availability",
     "reschedule_round",
     "resend_reminder",
     "retry_webhook_delivery",
@@ -126,6 +135,7 @@ __all__ = [
     "set_pool",
     "set_weekly_hours",
     "start_loop",
+    "submit_availability",
     "submit_scorecard",
     "update_candidate",
     "validate_plan_for_position",

@@ -386,6 +386,9 @@ class Command(BaseCommand):
         rounds = list(loop.rounds.order_by("order"))
         demo = self.demo_interviewer
         if state == "draft":
+            if index == 0:
+                self.ready_to_book(loop, recruiter)
+                return
             self.schedule(loop, rounds[0], self.now + dt.timedelta(days=3, minutes=40 * index), recruiter)
             return
         if state == "in_progress" and position.department_id != demo.department_id:
@@ -443,6 +446,21 @@ class Command(BaseCommand):
                 )
         except DomainError as exc:  # pragma: no cover - the demo data is built to satisfy the rules
             raise CommandError(f"Demo loop for {candidate} broke a rule: {exc}") from exc
+
+    def ready_to_book(self, loop: Loop, recruiter: User) -> None:
+        """Issue 9: a draft loop with nothing booked, whose candidate answered their
+        availability link (every offered block but the evenings): "Propose a schedule",
+        then "Book this one", schedules it in one click."""
+        from hiring.services import scheduling
+
+        request = services.request_availability(loop=loop, by=recruiter)
+        blocks = [
+            scheduling.block_value(day, start)
+            for day in scheduling.offered_days(request)
+            for start, _end in scheduling.DAY_BLOCKS
+            if start < 18
+        ]
+        scheduling.submit_availability(token=scheduling.availability_token(request), blocks=blocks)
 
     def submit(self, round_: Round, *, veto: bool) -> None:
         recommendation = (
