@@ -252,3 +252,42 @@ def test_a_hiring_manager_or_interviewer_without_the_right_cannot_export(world):
     board = client.get(reverse("admin:hiring_position_board"))
     assert board.status_code == 200 and "Export CSV" not in board.content.decode()
     assert "_export=csv" not in client.get(reverse("admin:hiring_candidate_changelist")).content.decode()
+
+
+# --- the remaining findings of the issue ---------------------------------------------------------------
+
+
+def test_the_schedule_form_lists_only_active_people_who_interview(world):
+    from hiring.admin.workflow import ScheduleForm
+
+    gone = world.interviewers[4].user
+    gone.is_active = False
+    gone.save()
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    from tests.factories import InterviewerFactory
+
+    InterviewerFactory(user=admin, department=world.engineering, level=world.senior)
+    listed = set(ScheduleForm().fields["interviewer"].queryset.values_list("user__username", flat=True))
+    assert {"ivy0", "ivy1", "ivy2", "ivy3", "bea", "hank"} <= listed
+    assert "ivy4" not in listed  # left the company
+    assert world.recruiter.username not in listed  # runs the loop, does not sit on it
+    assert "root" not in listed
+
+
+def test_sign_in_over_plain_http_with_secure_cookies_says_why_it_fails(settings, caplog, db):
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    for url in (reverse("login"), reverse("admin:login")):
+        page = Client().get(url).content.decode()
+        assert "only sent over HTTPS" in page and "SECURE_COOKIES" in page, url
+    # The browser dropped the CSRF cookie, so the post is refused: the refusal says why, and it is logged.
+    refused = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a", "password": "b"})
+    assert refused.status_code == 403
+    assert "SECURE_COOKIES" in refused.content.decode()
+    assert any("SECURE_COOKIES" in r.getMessage() for r in caplog.records if r.name == "hiring.auth")
+    # Over HTTPS (or with the setting off) nothing is said.
+    assert "only sent over HTTPS" not in Client().get(reverse("login"), secure=True).content.decode()
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    assert "only sent over HTTPS" not in Client().get(reverse("login")).content.decode()
+    plain_refusal = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a"})
+    assert plain_refusal.status_code == 403 and "SECURE_COOKIES" not in plain_refusal.content.decode()

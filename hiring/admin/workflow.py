@@ -47,6 +47,7 @@ from hiring.models import (
 )
 from hiring.reminders.hours import candidate_hours, interviewer_hours, within
 from hiring.rules import DomainError
+from hiring.selectors import RECRUITERS_GROUP
 from hiring.times import format_local
 
 admin.site.site_header = "Hiring Loop"
@@ -138,8 +139,13 @@ class LabelledSplitDateTime(admin.widgets.AdminSplitDateTime):
 
 
 class ScheduleForm(forms.Form):
+    # Only people who interview: active, and neither a recruiter (who runs the loop) nor a
+    # superuser account (the demo's "admin"); every person has an Interviewer profile for their
+    # zone and hours, so the profile alone does not make someone a panelist.
     interviewer = forms.ModelChoiceField(
-        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True)
+        queryset=Interviewer.objects.select_related("user", "department", "level")
+        .filter(user__is_active=True, user__is_superuser=False)
+        .exclude(user__groups__name=RECRUITERS_GROUP)
     )
     starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")
     reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from hiring.management.commands.seed_demo import DEMO_PASSWORD
 from hiring.models import Candidate
@@ -98,9 +99,16 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, no_worker: bool, **options):
         for folder in ("celery/out", "celery/processed", "mail"):
             Path(settings.VAR_DIR, folder).mkdir(parents=True, exist_ok=True)
+        # The first run takes a while: say what is happening, a line a step.
+        self.stdout.write(gettext("Preparing the database (applying migrations)..."))
         call_command("migrate", interactive=False, verbosity=0)
         if not Candidate.objects.exists():
+            self.stdout.write(gettext("Seeding the demo company, its candidates and their loops (first run only)..."))
             call_command("seed_demo")
+        else:
+            self.stdout.write(gettext("Demo data already there: not seeding again."))
+        if not no_worker:
+            self.stdout.write(gettext("Starting the Celery worker and beat (reminders, webhooks)..."))
         worker = None
         if not no_worker:
             worker = Supervisor(
