@@ -291,3 +291,13 @@ def test_sign_in_over_plain_http_with_secure_cookies_says_why_it_fails(settings,
     assert "only sent over HTTPS" not in Client().get(reverse("login")).content.decode()
     plain_refusal = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a"})
     assert plain_refusal.status_code == 403 and "SECURE_COOKIES" not in plain_refusal.content.decode()
+
+
+def test_the_demo_says_what_it_is_doing_before_it_serves(world):
+    from hiring.management.commands.demo import Command
+
+    CandidateFactory()
+    out = io.StringIO()
+    Command(stdout=out).prepare()
+    text = out.getvalue()
+    assert "applying migrations" in text and "not seeding again" in text

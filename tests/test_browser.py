@@ -302,6 +302,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
+        f"/admin/hiring/position/board/?position={loop.position_id}",
+        "/admin/hiring/position/my-action/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

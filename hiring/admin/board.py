@@ -38,7 +38,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hiring import exports, selectors
-from hiring.admin.workflow import round_badge
+from hiring.admin.workflow import prime_permissions, round_badge
 from hiring.models import OPEN_LOOP_STATUSES, Loop, LoopStatus, Position, RoundStatus
 from hiring.times import format_local
 
@@ -408,6 +408,7 @@ class BoardMixin:
 
     @staticmethod
     def may_view_board(request: HttpRequest) -> bool:
+        prime_permissions(request.user)
         return request.user.has_perm("hiring.view_loop")
 
     @staticmethod
@@ -536,6 +537,7 @@ class CandidateListExportMixin:
         return self.has_view_permission(request) and request.user.has_perm("hiring.export_candidate")
 
     def changelist_view(self, request, extra_context=None):
+        prime_permissions(request.user)  # the permissions in one query, before has_perm reads them
         query = request.GET.copy()
         query.pop(EXPORT_PARAM, None)
         extra = {"may_export_list": self.may_export_list(request), "export_query": query.urlencode()}
