@@ -301,3 +301,14 @@ def test_the_demo_says_what_it_is_doing_before_it_serves(world):
     Command(stdout=out).prepare()
     text = out.getvalue()
     assert "applying migrations" in text and "not seeding again" in text
+
+
+def test_a_columns_count_stops_at_the_cap_and_says_so(world, monkeypatch):
+    from hiring.admin import board
+
+    for _ in range(4):
+        world.start_loop()
+    assert board.column_counts(BoardFilters(position=world.position), cap=2)["draft"] == 3
+    monkeypatch.setattr(board, "COUNT_CAP", 2)
+    draft = column(read_board(BoardFilters(position=world.position), zone="UTC", limit=1), "draft")
+    assert draft.capped and draft.shown_count == "2+" and draft.more == 1

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db import connections
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -44,12 +45,17 @@ from hiring.times import format_local
 
 # Cards a column shows; the rest are a link away (the loop list, filtered).
 BOARD_COLUMN_LIMIT = 50
+# ... and a folded (closed) column: its count is what matters, a few names recall the rest.
+CLOSED_COLUMN_LIMIT = 10
 # Rows of each "needs my action" list.
 MY_ACTION_LIMIT = 20
 # ... and on the admin index.
 INDEX_ACTION_LIMIT = 5
 
 CLOSED_LOOP_STATUSES = [LoopStatus.HIRED, LoopStatus.REJECTED, LoopStatus.WITHDRAWN]
+ALL_STATUSES = [*OPEN_LOOP_STATUSES, *CLOSED_LOOP_STATUSES]
+# A column counts its loops up to this many; past it, "10,000+".
+COUNT_CAP = 10_000
 
 FLAG_OVERDUE = "overdue"
 FLAG_VETOED = "vetoed"
@@ -164,9 +170,26 @@ def card_queryset(filters: BoardFilters, status: str) -> QuerySet[Loop]:
     )
 
 
-def column_counts(filters: BoardFilters) -> dict[str, int]:
-    rows = board_loops(filters).order_by().values_list("status").annotate(n=Count("id"))
-    return dict(rows)
+def column_counts(filters: BoardFilters, cap: int | None = None) -> dict[str, int]:
+    """Each column's count, up to cap + 1, in one statement of seven capped subqueries.
+
+    Each subquery reads at most cap + 1 entries of loop_board_idx (or, across positions,
+    loop_status_created_idx), so the counts cost the same on a thousand loops or a million;
+    past the cap the board says "10,000+", which is all a person needs.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    base = board_loops(filters).order_by()
+    parts, params = [], []
+    for status in ALL_STATUSES:
+        inner = base.filter(status=status).values("pk")[: cap + 1]
+        sql, inner_params = inner.query.get_compiler(using=base.db).as_sql()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{len(parts)})")  # noqa: S608 -- see below
+        params.extend(inner_params)
+    with connections[base.db].cursor() as cursor:
+        # Safe: every part is Django's own compiled query and every value stays in params.
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(ALL_STATUSES, row, strict=True))
 
 
 @dataclass
@@ -207,8 +230,16 @@ class Column:
     message_url: str | None
 
     @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def shown_count(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
+
+    @property
     def more(self) -> int:
-        return max(self.count - len(self.cards), 0)
+        return max(min(self.count, COUNT_CAP) - len(self.cards), 0)
 
 
 def read_board(filters: BoardFilters, *, zone: str, limit: int = BOARD_COLUMN_LIMIT) -> list[Column]:
@@ -217,8 +248,10 @@ def read_board(filters: BoardFilters, *, zone: str, limit: int = BOARD_COLUMN_LI
     labels = dict(LoopStatus.choices)
     now = filters.now
     stalled_before = now - dt.timedelta(days=stalled_days())
+    closed_limit = min(limit, CLOSED_COLUMN_LIMIT)
     per_status = {
-        status: list(card_queryset(filters, status)[:limit]) for status in [*OPEN_LOOP_STATUSES, *CLOSED_LOOP_STATUSES]
+        status: list(card_queryset(filters, status)[: closed_limit if status in CLOSED_LOOP_STATUSES else limit])
+        for status in ALL_STATUSES
     }
     every_loop = [loop for loops in per_status.values() for loop in loops]
     prefetch_related_objects(every_loop, selectors.pipeline_rounds_prefetch())
