@@ -147,6 +147,17 @@ class BoardFilters:
             pairs.append(("flag", self.flag))
         return pairs
 
+    def possible_statuses(self) -> list[str]:
+        """The states a loop with this flag can be in. The other columns are empty without
+        asking (asking would walk all their loops to find none): a veto only ever ends in
+        "rejected" (loop_veto_means_rejected), and feedback falls due and loops stall only
+        while open (services clear feedback_due_at when a loop closes)."""
+        if self.flag == FLAG_VETOED:
+            return [LoopStatus.REJECTED]
+        if self.flag in (FLAG_OVERDUE, FLAG_STALLED):
+            return list(OPEN_LOOP_STATUSES)
+        return list(ALL_STATUSES)
+
     @property
     def narrowed(self) -> bool:
         return bool(self.position or self.recruiter_id or self.manager_id)
@@ -180,7 +191,8 @@ def column_counts(filters: BoardFilters, cap: int | None = None) -> dict[str, in
     cap = COUNT_CAP if cap is None else cap
     base = board_loops(filters).order_by()
     parts, params = [], []
-    for status in ALL_STATUSES:
+    statuses = filters.possible_statuses()
+    for status in statuses:
         inner = base.filter(status=status).values("pk")[: cap + 1]
         sql, inner_params = inner.query.get_compiler(using=base.db).as_sql()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{len(parts)})")  # noqa: S608 -- see below
@@ -189,7 +201,7 @@ def column_counts(filters: BoardFilters, cap: int | None = None) -> dict[str, in
         # Safe: every part is Django's own compiled query and every value stays in params.
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return dict(zip(ALL_STATUSES, row, strict=True))
+    return {status: 0 for status in ALL_STATUSES} | dict(zip(statuses, row, strict=True))
 
 
 @dataclass
@@ -249,8 +261,11 @@ def read_board(filters: BoardFilters, *, zone: str, limit: int = BOARD_COLUMN_LI
     now = filters.now
     stalled_before = now - dt.timedelta(days=stalled_days())
     closed_limit = min(limit, CLOSED_COLUMN_LIMIT)
+    possible = filters.possible_statuses()
     per_status = {
         status: list(card_queryset(filters, status)[: closed_limit if status in CLOSED_LOOP_STATUSES else limit])
+        if status in possible
+        else []
         for status in ALL_STATUSES
     }
     every_loop = [loop for loops in per_status.values() for loop in loops]
