@@ -114,6 +114,8 @@ STORAGES = {
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A post refused because the browser dropped the HTTPS-only cookies over plain HTTP says so.
+CSRF_FAILURE_VIEW = "hiring.auth.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -278,6 +280,8 @@ HIRING_REMINDER_HOUR_BEFORE_MINUTES = env_int("HIRING_REMINDER_HOUR_BEFORE_MINUT
 HIRING_FEEDBACK_DUE_MINUTES = env_int("HIRING_FEEDBACK_DUE_MINUTES", 60, minimum=0)
 # Overdue feedback is nudged once a (working) day; the recruiter is told after this.
 HIRING_FEEDBACK_ESCALATE_HOURS = env_int("HIRING_FEEDBACK_ESCALATE_HOURS", 48, minimum=1)
+# The board flags an open loop that has not changed for this many days as stalled (issue 12).
+HIRING_STALLED_DAYS = env_int("HIRING_STALLED_DAYS", 5, minimum=1)
 # Candidates have no working hours: their non-urgent mail keeps to this waking window, every day.
 HIRING_CANDIDATE_HOURS = _hours_window("HIRING_CANDIDATE_HOURS", "08:00-21:00")
 # Rule 10: the least time between the end of one of a candidate's rounds and the start of

@@ -312,6 +312,11 @@ class Loop(models.Model):
             # The loops of a hiring manager's positions, read from the index alone
             # (selectors.managed_loop_ids).
             models.Index(fields=["position", "id"], name="loop_position_idx"),
+            # The board (hiring/admin/board.py): a column is a position's loops in one state,
+            # newest first, read backwards with a LIMIT; the per-state counts read it alone.
+            models.Index(fields=["position", "status", "created_at", "id"], name="loop_board_idx"),
+            # ... and across positions (the board narrowed by recruiter or hiring manager).
+            models.Index(fields=["status", "created_at", "id"], name="loop_status_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -313,6 +313,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/add/",
         f"/admin/hiring/loop/{draft.pk}/propose/",
         f"/admin/hiring/loop/{draft.pk}/request-availability/",
+        f"/admin/hiring/position/board/?position={loop.position_id}",
+        "/admin/hiring/position/my-action/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

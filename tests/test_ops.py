@@ -127,12 +127,23 @@ def test_a_task_queued_during_a_request_carries_the_request_id_in_its_headers():
 
 def test_a_task_logs_under_the_request_id_it_was_given(log_lines):
     # Run in this process (eagerly), with the header as the worker would receive it.
-    tasks.sweep_webhooks.apply(headers={"hiring_request_id": "req-task-00001"})
+    tasks.noop.apply(headers={"hiring_request_id": "req-task-00001"})
     records = [json.loads(line) for line in log_lines()]
     [line] = [r for r in records if r["logger"] == "hiring.observability.celery_hooks"]
     assert line["request_id"] == "req-task-00001"
-    assert line["task_name"] == "hiring.tasks.sweep_webhooks" and line["state"] == "SUCCESS"
+    assert line["task_name"] == "hiring.tasks.noop" and line["state"] == "SUCCESS"
     assert context.request_id.get() is None  # reset after the task
+
+
+def test_a_routine_sweep_that_went_well_does_not_bury_the_request_log(log_lines):
+    # Beat runs the sweeps every few seconds: their success is DEBUG, and Celery's own
+    # received / succeeded / sending lines are WARNING and above at LOG_LEVEL=INFO (issue 12).
+    tasks.sweep_webhooks.apply()
+    records = [json.loads(line) for line in log_lines()]
+    assert not [r for r in records if r.get("task_name") == "hiring.tasks.sweep_webhooks"]
+    assert logging.getLogger("celery.app.trace").getEffectiveLevel() == logging.WARNING
+    assert logging.getLogger("celery.beat").getEffectiveLevel() == logging.WARNING
+    assert logging_config(fmt="plain", level="DEBUG")["loggers"]["celery.app.trace"]["level"] == "DEBUG"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hiring import selectors, services
+from hiring.admin.board import CandidateListExportMixin
 from hiring.admin.history import history_table
 from hiring.admin.privacy import CandidatePrivacyMixin
 from hiring.admin.scheduling import LoopSchedulingMixin, picker_view
@@ -147,7 +148,9 @@ class CandidateForm(forms.ModelForm):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(CandidatePrivacyMixin, BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
+class CandidateAdmin(
+    CandidateListExportMixin, CandidatePrivacyMixin, BoundedListMixin, WorkflowMixin, admin.ModelAdmin
+):
     form = CandidateForm
     list_display = ["candidate", "pipeline", "next_interview"]
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]

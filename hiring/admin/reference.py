@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 
 from hiring import services
 from hiring.admin.availability import TimeOffInline, WeeklyHoursInline, feed_status, save_availability_formset
+from hiring.admin.board import BoardMixin, board_link_description
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
 from hiring.models import (
     Candidate,
@@ -131,13 +132,19 @@ class PositionForm(forms.ModelForm):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(BoardMixin, admin.ModelAdmin):
     form = PositionForm
-    list_display = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "is_open"]
+    list_display = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "is_open", "board"]
+    readonly_fields = ["board"]
     list_filter = ["is_open", "department"]
     list_select_related = ["department", "hiring_manager", "recruiter", "loop_plan"]
     search_fields = ["title"]
     autocomplete_fields = ["hiring_manager", "recruiter"]
+
+    @admin.display(description=board_link_description)
+    def board(self, position: Position) -> str:
+        # The position's board (hiring/admin/board.py); nothing yet on the add page.
+        return self.board_link(position) if position.pk else "—"
 
 
 @admin.register(Event)

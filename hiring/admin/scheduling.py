@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from hiring import services
 from hiring.models import Interviewer, Loop, LoopStatus, Round
 from hiring.rules import DomainError
+from hiring.selectors import RECRUITERS_GROUP
 from hiring.services import scheduling
 from hiring.times import format_local
 
@@ -216,7 +217,12 @@ def picker_results(
 
     from hiring.models import BOOKED_ROUND_STATUSES, RoundKind
 
-    people = Interviewer.objects.filter(user__is_active=True).select_related("user", "department", "level")
+    # Only people who interview (as the schedule form's own list): not recruiters, not superusers.
+    people = (
+        Interviewer.objects.filter(user__is_active=True, user__is_superuser=False)
+        .exclude(user__groups__name=RECRUITERS_GROUP)
+        .select_related("user", "department", "level")
+    )
     query = (query or "").strip()[:100]
     for word in query.split()[:4]:
         people = people.filter(

@@ -48,6 +48,7 @@ from hiring.models import (
 from hiring.reminders.hours import candidate_hours, within
 from hiring.rules import DomainError
 from hiring.scheduling import availability
+from hiring.selectors import RECRUITERS_GROUP
 from hiring.times import format_local
 
 admin.site.site_header = "Hiring Loop"
@@ -159,8 +160,13 @@ PICKER_CHOICES = 50
 
 
 class ScheduleForm(forms.Form):
+    # Only people who interview: active, and neither a recruiter (who runs the loop) nor a
+    # superuser account (the demo's "admin"); every person has an Interviewer profile for their
+    # zone and hours, so the profile alone does not make someone a panelist.
     interviewer = forms.ModelChoiceField(
-        queryset=Interviewer.objects.select_related("user", "department", "level").filter(user__is_active=True),
+        queryset=Interviewer.objects.select_related("user", "department", "level")
+        .filter(user__is_active=True, user__is_superuser=False)
+        .exclude(user__groups__name=RECRUITERS_GROUP),
         widget=InterviewerPicker,
     )
     starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")

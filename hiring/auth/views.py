@@ -121,3 +121,20 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "hiring/auth/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form post (settings.CSRF_FAILURE_VIEW). When the page came over plain HTTP
+    while the cookies are HTTPS-only (SECURE_COOKIES), the browser never kept the CSRF
+    cookie: say so, instead of Django's "CSRF cookie not set", and log it for the operator."""
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    from hiring.templatetags.hiring_auth import cookies_need_https
+
+    if cookies_need_https(request):
+        logging.getLogger("hiring.auth").warning(
+            "A form post over plain HTTP was refused: SECURE_COOKIES is on, so the browser dropped the CSRF "
+            "and session cookies. Serve the site over HTTPS, or set SECURE_COOKIES=false."
+        )
+        return render(request, "hiring/auth/csrf_insecure.html", status=403)
+    return django_csrf_failure(request, reason=reason)

@@ -69,7 +69,11 @@ def _task_finished(sender=None, task_id=None, task=None, args=None, retval=None,
             metrics.TASK_DURATION.labels(task=name).observe(elapsed)
             # One line per task, still inside its context: it carries the request id
             # (Celery's own "succeeded" line is written by the pool's parent, without it).
-            log.info(
+            # A beat sweep that went well is routine (every few seconds): DEBUG, so it does not
+            # bury the request log; anything else, and every other task, at INFO.
+            level = logging.DEBUG if state == "SUCCESS" and name in _routine_tasks() else logging.INFO
+            log.log(
+                level,
                 "%s %s %.1fms",
                 name,
                 state,
@@ -84,6 +88,13 @@ def _task_finished(sender=None, task_id=None, task=None, args=None, retval=None,
             context.task_id.reset(id_token)
             context.task_name.reset(name_token)
             context.request_id.reset(request_token)
+
+
+def _routine_tasks() -> set[str]:
+    """The tasks beat runs on a schedule (settings.CELERY_BEAT_SCHEDULE)."""
+    from django.conf import settings
+
+    return {entry["task"] for entry in getattr(settings, "CELERY_BEAT_SCHEDULE", {}).values()}
 
 
 def _count(*, name: str, state: str, args, retval) -> None:

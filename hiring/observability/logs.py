@@ -24,6 +24,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+CELERY_ROUTINE_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+
+
+def routine_level(level: str) -> str:
+    """WARNING for routine lines, unless the whole log asks for DEBUG (or for less than WARNING)."""
+    return level if level in {"DEBUG", "ERROR", "CRITICAL"} else "WARNING"
+
+
 def logging_config(*, fmt: str, level: str) -> dict:
     """The dictConfig for `fmt` ("plain" or "json"), everything to stderr through one handler."""
     formatters = {
@@ -46,5 +54,12 @@ def logging_config(*, fmt: str, level: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         # Celery's own loggers propagate to the root handler (the worker does not
         # hijack the root logger, settings.CELERY_WORKER_HIJACK_ROOT_LOGGER).
-        "loggers": {"celery": {"level": level}},
+        "loggers": {
+            "celery": {"level": level},
+            # Celery's own line for every task received, every task done and every beat tick
+            # repeats what hiring.observability.celery_hooks logs once per task (with the
+            # request id): at INFO the routine sweeps every few seconds buried the request log.
+            # Their warnings and errors still show; LOG_LEVEL=DEBUG shows everything.
+            **{name: {"level": routine_level(level)} for name in CELERY_ROUTINE_LOGGERS},
+        },
     }

@@ -16,3 +16,14 @@ def failure_summary(context) -> list[dict]:
     if request is None or not request.user.is_authenticated:
         return []
     return summary(request)
+
+
+@register.simple_tag(takes_context=True)
+def my_action_lists(context) -> list:
+    """The admin index's "needs my action" lists, a few rows each (hiring/admin/board.py)."""
+    from hiring.admin.board import INDEX_ACTION_LIMIT, my_action
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated or not request.user.has_perm("hiring.view_loop"):
+        return []
+    return my_action(request.user, limit=INDEX_ACTION_LIMIT)

@@ -69,8 +69,21 @@ class Command(BaseCommand):
         parser.add_argument("--fill-only", action="store_true", help="fill the database and stop")
         parser.add_argument("--reuse", action="store_true", help="measure a database bench_admin filled before")
         parser.add_argument("--only", default="", help="measure only the cases whose name contains this")
+        parser.add_argument(
+            "--explain-board", action="store_true", help="print the PostgreSQL plans of the board's queries"
+        )
 
-    def handle(self, *args, candidates: int, repeat: int, fill_only: bool, reuse: bool, only: str, **options):
+    def handle(
+        self,
+        *args,
+        candidates: int,
+        repeat: int,
+        fill_only: bool,
+        reuse: bool,
+        only: str,
+        explain_board: bool,
+        **options,
+    ):
         if reuse:
             recruiter = User.objects.get(username="bench-recruiter")
             position = Position.objects.get(title="Engineer", recruiter=recruiter)
@@ -88,6 +101,9 @@ class Command(BaseCommand):
                 f"in {time.perf_counter() - started:.0f} s ({connection.vendor})"
             )
         if fill_only:
+            return
+        if explain_board:
+            explain_board_queries(self.stdout, recruiter=recruiter, position=position)
             return
         # The heavy interviewer sits on round 2 of every scheduled loop (2 in 7 of them: 28,600
         # open rounds at 100,000 candidates); the hiring manager also sits on round 1 and decides
@@ -110,6 +126,7 @@ class Command(BaseCommand):
             ("my interviews (interviewer)", interviewer, "/"),
             ("my interviews (manager)", manager, "/"),
             ("debrief", manager, f"/loops/{debriefed.pk}/debrief/"),
+            *board_cases(recruiter=recruiter, manager=manager, position=position),
         ]
         # Wall time is what a person waits; on a shared machine it also counts the time this
         # process waits for a CPU. "cpu" is this process's own CPU time (Python: the view and
@@ -217,3 +234,53 @@ class Command(BaseCommand):
                     )
             Round.objects.bulk_create(rounds, batch_size=5000)
             self.stdout.write(f"  {first + size:,} ...")
+
+
+# --- the board and "needs my action" (issue 12, hiring/admin/board.py) ---------------------------
+
+
+def board_cases(*, recruiter: User, manager: User, position: Position) -> list[tuple[str, User, str]]:
+    """The board (one position, every position, narrowed by a flag or a person) and "needs my
+    action" as the recruiter and as the hiring manager (made staff with the right to read loops)."""
+    from django.contrib.auth.models import Permission
+
+    if not manager.is_staff:
+        manager.is_staff = True
+        manager.save(update_fields=["is_staff"])
+        manager.user_permissions.add(Permission.objects.get(codename="view_loop", content_type__app_label="hiring"))
+        manager = User.objects.get(pk=manager.pk)
+    board = "/admin/hiring/position/board/"
+    return [
+        ("board position", recruiter, f"{board}?position={position.pk}"),
+        ("board all positions", recruiter, board),
+        ("board position overdue", recruiter, f"{board}?position={position.pk}&flag=overdue"),
+        ("board position stalled", recruiter, f"{board}?position={position.pk}&flag=stalled"),
+        ("board by manager", recruiter, f"{board}?manager={manager.pk}"),
+        ("my action (recruiter)", recruiter, "/admin/hiring/position/my-action/"),
+        ("my action (manager)", manager, "/admin/hiring/position/my-action/"),
+    ]
+
+
+def explain_board_queries(stdout, *, recruiter: User, position: Position) -> None:
+    """EXPLAIN (ANALYZE) of each query the board and "needs my action" run: each should start
+    from an index (loop_board_idx, loop_status_created_idx, loop_feedback_due_idx, ...)."""
+    from hiring.admin.board import BoardFilters, card_queryset, column_counts, my_action
+
+    if connection.vendor != "postgresql":
+        raise CommandError("--explain-board reads PostgreSQL plans.")
+    filters = BoardFilters(position=position)
+    with CaptureQueriesContext(connection) as captured:
+        column_counts(filters)
+        for status in LoopStatus.values:
+            list(card_queryset(filters, status)[:50])
+        list(card_queryset(BoardFilters(), LoopStatus.DRAFT)[:50])
+        my_action(recruiter)
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT") or "auth_group" in sql:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql)
+            stdout.write("\n" + sql[:300] + ("..." if len(sql) > 300 else ""))
+            for (line,) in cursor.fetchall():
+                stdout.write("    " + line)

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from hiring.management.commands.seed_demo import DEMO_PASSWORD
 from hiring.models import Candidate
@@ -95,12 +96,23 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-worker", action="store_true", help="Do not start the Celery worker.")
 
+    def prepare(self) -> None:
+        """Migrate, and seed an empty database. The first run takes a while: say what is
+        happening, a line a step, instead of a silent minute."""
+        self.stdout.write(gettext("Preparing the database (applying migrations)..."))
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Candidate.objects.exists():
+            self.stdout.write(gettext("Seeding the demo company, its candidates and their loops (first run only)..."))
+            call_command("seed_demo", stdout=self.stdout)
+        else:
+            self.stdout.write(gettext("Demo data already there: not seeding again."))
+
     def handle(self, *args, addrport: str, no_worker: bool, **options):
         for folder in ("celery/out", "celery/processed", "mail"):
             Path(settings.VAR_DIR, folder).mkdir(parents=True, exist_ok=True)
-        call_command("migrate", interactive=False, verbosity=0)
-        if not Candidate.objects.exists():
-            call_command("seed_demo")
+        self.prepare()
+        if not no_worker:
+            self.stdout.write(gettext("Starting the Celery worker and beat (reminders, webhooks)..."))
         worker = None
         if not no_worker:
             worker = Supervisor(
