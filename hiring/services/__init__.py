@@ -8,7 +8,7 @@ one loop, such as a veto and a hire, run one after the other and the second
 sees what the first did.
 
 One module per domain (common, candidates, loops, rounds, scorecards,
-decisions, integrations, reminders, privacy); callers import the package and call
+decisions, integrations, reminders, privacy, materials); callers import the package and call
 `services.<function>`, so the re-exports below are the public surface.
 
 Invalid input raises django.core.exceptions.ValidationError (a 400 with the
@@ -38,6 +38,7 @@ from hiring.services.integrations import (
     retry_webhook_delivery,
     revoke_api_token,
 )
+from hiring.services.materials import remove_resume, update_materials, upload_resume
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
 from hiring.services.privacy import (
     ERASED,
@@ -91,6 +92,7 @@ __all__ = [
     "note_api_token_use",
     "person_history",
     "record_event",
+    "remove_resume",
     "reschedule_round",
     "resend_reminder",
     "retry_webhook_delivery",
@@ -100,6 +102,8 @@ __all__ = [
     "start_loop",
     "submit_scorecard",
     "update_candidate",
+    "update_materials",
+    "upload_resume",
     "validate_plan_for_position",
     "withdraw",
 ]
