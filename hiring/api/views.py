@@ -35,7 +35,6 @@ from hiring.api.filters import (
 )
 from hiring.api.pagination import CursorPage, FeedPage
 from hiring.api.schema import ErrorSerializer
-from hiring.services.materials import MATERIAL_FIELDS, max_resume_bytes
 from hiring.models import (
     Candidate,
     Competency,
@@ -51,6 +50,7 @@ from hiring.models import (
     Scorecard,
     WebhookSubscription,
 )
+from hiring.services.materials import MATERIAL_FIELDS, max_resume_bytes
 
 ID_PATTERN = r"[0-9]{1,18}"
 # Room for the multipart boundaries and part headers around a résumé of the largest size.

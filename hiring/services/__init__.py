@@ -38,8 +38,8 @@ from hiring.services.integrations import (
     retry_webhook_delivery,
     revoke_api_token,
 )
-from hiring.services.materials import remove_resume, update_materials, upload_resume
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
+from hiring.services.materials import remove_resume, update_materials, upload_resume
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,

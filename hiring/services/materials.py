@@ -69,7 +69,7 @@ def _clean_original_name(name: str, content_type: str) -> str:
     """What the candidate called the file, safe to put in a header: no path, no control characters."""
     base = os.path.basename((name or "").replace("\\", "/"))
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    stem, ext = os.path.splitext(base)
+    stem, _ext = os.path.splitext(base)
     stem = stem[: NAME_MAX - 10] or "resume"
     # The extension follows the content, so a download opens in the right program.
     return stem + EXTENSIONS[content_type]
