@@ -2,7 +2,36 @@
 
 import django.db.models.deletion
 import hiring.models
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+# The question bank is reference data the recruiters keep, like competencies.
+QUESTION_PERMISSIONS = ["view_question", "add_question", "change_question"]
+
+
+def grant_recruiters(apps, schema_editor):
+    # Permissions are normally made after all migrations; make them now so the
+    # group can hold them on a fresh database (as 0002 and 0012 do).
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Recruiters")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="hiring", codename__in=QUESTION_PERMISSIONS)
+    )
+
+
+def revoke_recruiters(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    group = apps.get_model("auth", "Group").objects.filter(name="Recruiters").first()
+    if group is not None:
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="hiring", codename__in=QUESTION_PERMISSIONS)
+        )
 
 
 class Migration(migrations.Migration):
@@ -100,4 +129,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='question_text_not_empty')],
             },
         ),
+        migrations.RunPython(grant_recruiters, revoke_recruiters),
     ]
