@@ -294,7 +294,9 @@ def test_every_page_passes_the_content_security_policy(world, web_page, settings
     from hiring.management.commands.seed_demo import tiny_pdf
     from hiring.models import Question
 
-    services.upload_resume(candidate=ahead.candidate, upload=ContentFile(tiny_pdf("x"), name="cv.pdf"), by=world.recruiter)
+    services.upload_resume(
+        candidate=ahead.candidate, upload=ContentFile(tiny_pdf("x"), name="cv.pdf"), by=world.recruiter
+    )
     Question.objects.create(competency=mine.competencies.first(), text="Tell me about a hard bug.", guidance="Owns it.")
 
     visit(page, "/accounts/login/")

@@ -38,7 +38,7 @@ def resume_folder(settings, tmp_path):
 
 def test_a_panel_interviewer_downloads_the_resume_from_the_packet(world, web_page, tmp_path):
     page = web_page
-    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=30))
+    loop = world.scheduled_loop(start=timezone.now() - dt.timedelta(hours=3))
     services.upload_resume(
         candidate=loop.candidate,
         upload=SimpleUploadedFile("Ana Lima CV.pdf", tiny_pdf("Ana Lima - Backend Engineer"), "application/pdf"),

@@ -456,7 +456,9 @@ def test_export_contains_everything_about_the_candidate_and_nothing_about_others
     assert document["candidate"]["phone"] == "+65 6123 4567"
     assert document["candidate"]["resume"]["file_name"] == f"{NAME} CV.pdf"
     assert any(
-        card["private_note"] == f"{NAME} has a competing offer." for loop in document["loops"] for card in loop["scorecards"]
+        card["private_note"] == f"{NAME} has a competing offer."
+        for loop in document["loops"]
+        for card in loop["scorecards"]
     )
     loops = Loop.objects.filter(candidate=rich_candidate)
     assert sorted(loop["id"] for loop in document["loops"]) == sorted(loops.values_list("pk", flat=True))

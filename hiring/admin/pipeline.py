@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from hiring import selectors, services
@@ -160,11 +161,13 @@ class CandidateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in MATERIAL_FIELDS:
-            field = Candidate._meta.get_field(name).formfield()
+            model_field = Candidate._meta.get_field(name)
             if name in {"linkedin_url", "portfolio_url"}:
                 field = forms.URLField(
-                    label=field.label, required=False, max_length=500, assume_scheme="https", help_text=field.help_text
+                    label=capfirst(model_field.verbose_name), required=False, max_length=500, assume_scheme="https"
                 )
+            else:
+                field = model_field.formfield()
             self.fields[name] = field
             if self.instance.pk:
                 self.initial[name] = getattr(self.instance, name)

@@ -223,10 +223,10 @@ def update_materials(*, candidate: Candidate, by: User | None, **fields: str) ->
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     cleaned = clean_materials(fields)
     locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    _require_not_erased(locked)
     changed = sorted(name for name, value in cleaned.items() if getattr(locked, name) != value)
     if not changed:
         return locked
+    _require_not_erased(locked)
     for name in changed:
         setattr(locked, name, cleaned[name])
     locked.save(update_fields=[*changed, "updated_at"])
