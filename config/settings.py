@@ -112,6 +112,41 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Candidates' résumés -------------------------------------------------------
+# A storage of their own, never served by URL: hiring.views.resume_download checks who
+# asks, then streams the file. Local folder by default (outside STATIC_ROOT, with no
+# MEDIA_URL); HIRING_RESUME_STORAGE=s3 keeps them in an S3-compatible bucket through
+# django-storages (installed separately; see README "Résumé storage").
+HIRING_RESUME_MAX_BYTES = env_int("HIRING_RESUME_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+_resume_storage = env_str("HIRING_RESUME_STORAGE", "local")
+if _resume_storage == "local":
+    STORAGES["resumes"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env_str("HIRING_RESUME_DIR", str(VAR_DIR / "resumes")),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+elif _resume_storage == "s3":
+    STORAGES["resumes"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("HIRING_RESUME_BUCKET", ""),
+            "endpoint_url": env_str("HIRING_RESUME_ENDPOINT_URL", "") or None,
+            "region_name": env_str("HIRING_RESUME_REGION", "") or None,
+            "location": "resumes",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if not STORAGES["resumes"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("HIRING_RESUME_STORAGE=s3 needs HIRING_RESUME_BUCKET.")
+else:
+    raise ImproperlyConfigured("HIRING_RESUME_STORAGE must be local or s3.")
+
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A post refused because the browser dropped the HTTPS-only cookies over plain HTTP says so.

@@ -48,6 +48,22 @@ class ScorecardForm(forms.Form):
         strip=False,
         help_text="The evidence behind your ratings: what the candidate said and did.",
     )
+    key_takeaways = forms.CharField(
+        label=_("Key take-aways"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTES_MAX,
+        strip=False,
+        help_text=_("Two or three lines the debrief should remember."),
+    )
+    private_note = forms.CharField(
+        label=_("Private note to the recruiter (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTES_MAX,
+        strip=False,
+        help_text=_("Only recruiters read it: not the panel, not the hiring manager."),
+    )
     veto = forms.BooleanField(label="I veto this candidate", required=False)
     veto_reason = forms.CharField(
         label="Why you veto",
@@ -84,6 +100,8 @@ class ScorecardForm(forms.Form):
         order = [self.rating_field(c.pk) for c in self.competencies] + [
             "recommendation",
             "notes",
+            "key_takeaways",
+            "private_note",
             "veto",
             "veto_reason",
             "confirm_veto",
@@ -106,12 +124,18 @@ class ScorecardForm(forms.Form):
         initial.update(
             recommendation=scorecard.recommendation,
             notes=scorecard.notes,
+            key_takeaways=scorecard.key_takeaways,
+            private_note=scorecard.private_note,
             veto=scorecard.veto,
             veto_reason=scorecard.veto_reason,
         )
         for rating in scorecard.ratings.all():
             initial[ScorecardForm.rating_field(rating.competency_id)] = str(rating.score)
         return initial
+
+    def material_fields(self) -> list[forms.BoundField]:
+        """The key take-aways and the private note, in the page's order."""
+        return [self["key_takeaways"], self["private_note"]]
 
     def rating_fields(self) -> list[tuple[Competency, forms.BoundField]]:
         return [(c, self[self.rating_field(c.pk)]) for c in self.competencies]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
 # validate_time_zone here, so it stays importable from this module).
@@ -150,6 +151,30 @@ class RoundKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Question(models.Model):
+    """The question bank: questions an interviewer may ask to assess one competency.
+    A round's kit lists the active questions of its competencies."""
+
+    competency = models.ForeignKey(
+        Competency, on_delete=models.CASCADE, related_name="questions", verbose_name=_("competency")
+    )
+    text = models.TextField(_("question"))
+    guidance = models.TextField(_("guidance"), blank=True, help_text=_("What a strong answer shows."))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["competency", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("question bank")
+        # The kit reads one competency's active questions in order: this index, nothing else.
+        indexes = [models.Index(fields=["competency", "active", "id"], name="question_kit_idx")]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="question_text_not_empty")]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+
 class LoopPlan(models.Model):
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
@@ -168,6 +193,11 @@ class RoundTemplate(models.Model):
     title = models.CharField(max_length=120, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    # The interview kit: what the interviewer does in this round (the questions come from
+    # the question bank of the round's competencies).
+    instructions = models.TextField(
+        _("instructions"), blank=True, help_text=_("Shown to the interviewer in the packet and beside the scorecard.")
+    )
 
     class Meta:
         ordering = ["plan", "order"]
@@ -196,6 +226,9 @@ class Position(models.Model):
     )
     is_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    description = models.TextField(
+        _("job description"), blank=True, help_text=_("Shown to the panel in the candidate packet.")
+    )
 
     class Meta:
         ordering = ["title"]
@@ -205,6 +238,17 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.department})"
+
+
+def resume_storage():
+    """The named storage résumés are kept in (settings.STORAGES["resumes"]): a private
+    local folder by default, S3-compatible storage by setting. Never served by URL.
+
+    Code reads and writes files through this function, not through the field's own
+    storage (which Django resolves once, when the model class is made)."""
+    from django.core.files.storage import storages
+
+    return storages["resumes"]
 
 
 class Candidate(models.Model):
@@ -218,6 +262,18 @@ class Candidate(models.Model):
     # Set once when services.erase_candidate anonymised the record (on request or at the
     # end of the retention period); the row stays so the loops' anonymous facts still count.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Materials (hiring/services/materials.py writes them). Phone and notes are the
+    # recruiters' own; the links and the résumé are shown to the candidate's panel.
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    linkedin_url = models.URLField(_("LinkedIn"), max_length=500, blank=True)
+    portfolio_url = models.URLField(_("portfolio"), max_length=500, blank=True)
+    recruiter_notes = models.TextField(_("recruiter notes"), blank=True)
+    # Stored under a random name; what the candidate called it is kept beside it.
+    resume = models.FileField(_("résumé"), storage=resume_storage, max_length=200, blank=True, editable=False)
+    resume_name = models.CharField(_("résumé file name"), max_length=255, blank=True, editable=False)
+    resume_content_type = models.CharField(max_length=100, blank=True, editable=False)
+    resume_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resume_uploaded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -377,6 +433,11 @@ class Round(models.Model):
     candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Overrides the interviewer's default meeting link for this round.
     meeting_link = models.URLField(max_length=500, blank=True, help_text="Meeting link for this round only.")
+    # The plan's round it was made from (start_loop), for its interview kit; null for a
+    # round added by hand.
+    template = models.ForeignKey(
+        RoundTemplate, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["loop", "order"]
@@ -465,6 +526,10 @@ class Scorecard(models.Model):
     notes = models.TextField(blank=True)
     veto = models.BooleanField(default=False)
     veto_reason = models.TextField(blank=True)
+    key_takeaways = models.TextField(_("key take-aways"), blank=True)
+    # Read by recruiters only (and its author): never by the panel, the hiring manager,
+    # the debrief of a non-recruiter, events or webhooks.
+    private_note = models.TextField(_("private note to the recruiter"), blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(default=False, help_text="The latest submitted revision of the round.")
     created_at = models.DateTimeField(auto_now_add=True)

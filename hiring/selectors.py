@@ -22,6 +22,7 @@ from hiring.models import (
     Loop,
     LoopStatus,
     Position,
+    Question,
     Rating,
     Recommendation,
     Round,
@@ -399,6 +400,7 @@ def round_for_packet(round_id: int) -> Round | None:
         Round.objects.filter(pk=round_id)
         .select_related(
             "interviewer__user",
+            "template",
             "loop__candidate",
             "loop__position__department",
             "loop__position__hiring_manager",
@@ -501,3 +503,35 @@ def scorecard_summary(loop: Loop) -> dict:
         .order_by("competency__name")
     ]
     return {"tally": tally, "means": means, "submitted": sum(counts.values())}
+
+
+# --- candidate materials and interview kits ---------------------------------------------
+
+
+def may_view_candidate(user: User, candidate: Candidate) -> bool:
+    """Who may read a candidate's materials (the résumé): recruiters, the hiring manager of a
+    position the candidate has a loop for, and the interviewers seated on one of those loops
+    (the people the packet is for). One or two indexed queries for anyone but a recruiter."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if is_recruiter(user):
+        return True
+    seated = Round.objects.filter(loop__candidate=candidate, interviewer__user_id=user.pk)
+    manages = Loop.objects.filter(candidate=candidate, position__hiring_manager_id=user.pk)
+    return seated.exists() or manages.exists()
+
+
+def may_read_private_note(user: User, scorecard: Scorecard) -> bool:
+    """A scorecard's private note is for the recruiters (and stays readable by its author)."""
+    return is_recruiter(user) or (user is not None and scorecard.author_id == user.pk)
+
+
+def kit_questions(competencies: list[Competency]) -> list[tuple[Competency, list[Question]]]:
+    """The question bank's active questions for these competencies, in one query, grouped in
+    the competencies' order."""
+    by_competency: dict[int, list[Question]] = {c.pk: [] for c in competencies}
+    for question in Question.objects.filter(competency_id__in=list(by_competency), active=True).order_by(
+        "competency_id", "id"
+    ):
+        by_competency[question.competency_id].append(question)
+    return [(c, by_competency[c.pk]) for c in competencies]

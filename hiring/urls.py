@@ -31,6 +31,7 @@ urlpatterns = [
     path("rounds/<id:round_id>/scorecard/autosave/", views.scorecard_autosave, name="scorecard_autosave"),
     path("session/keepalive/", views.keepalive, name="keepalive"),
     path("scorecards/<id:scorecard_id>/", views.scorecard_detail, name="scorecard_detail"),
+    path("candidates/<id:candidate_id>/resume/", views.resume_download, name="resume_download"),
     path("loops/<id:loop_id>/debrief/", views.debrief, name="debrief"),
     path("loops/<id:loop_id>/decision/", views.decide, name="decide"),
     path("availability/", web_availability.my_availability, name="my_availability"),

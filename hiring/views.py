@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hiring import selectors, services
 from hiring.forms import NOTES_MAX, DecisionForm, ScorecardForm, apply_service_error
-from hiring.models import RATING_SCALE, Loop, Outcome, Round, RoundStatus, Scorecard
+from hiring.models import RATING_SCALE, Candidate, Loop, Outcome, Round, RoundStatus, Scorecard, resume_storage
 from hiring.rules import DomainError
 
 RECENT_SUBMISSIONS = dt.timedelta(days=14)
@@ -147,23 +147,65 @@ def round_packet(request: HttpRequest, round_id: int) -> HttpResponse:
     revisions = selectors.round_scorecards(round_, with_ratings=False) if mine else []
     # Rule 5: the selector returns nothing of the others' until this person has submitted.
     panel = list(selectors.visible_scorecards(request.user, loop))
+    competencies = list(round_.competencies.all())
     context = {
         "round": round_,
         "loop": loop,
         "candidate": loop.candidate,
         "position": loop.position,
         "rounds": list(loop.rounds.all()),
-        "competencies": list(round_.competencies.all()),
+        "competencies": competencies,
+        "kit": _kit(round_, competencies),
         "scale": RATING_SCALE,
         "mine": mine,
         "draft": next((s for s in revisions if s.is_draft), None),
         "current": next((s for s in revisions if s.is_current), None),
         "panel": panel,
         "sees_all": selectors.can_see_all_scorecards(request.user, loop),
+        "sees_private": selectors.is_recruiter(request.user),
         "feedback": _feedback_state(round_, timezone.now()),
         "now": timezone.now(),
     }
     return render(request, "hiring/packet.html", context)
+
+
+def _kit(round_: Round, competencies: list) -> dict:
+    """The round's interview kit: its template's instructions and the question bank's
+    active questions for each competency it assesses."""
+    template = round_.template
+    return {
+        "instructions": template.instructions if template is not None else "",
+        "questions": selectors.kit_questions(competencies),
+    }
+
+
+# --- candidate materials ----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def resume_download(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """A candidate's résumé, to the people who may see the candidate (selectors.may_view_candidate);
+    everyone else, and a candidate without one, gets 404. Always an attachment, never rendered
+    by the browser as a page of this site."""
+    candidate = Candidate.objects.filter(pk=candidate_id).first()
+    if candidate is None or not candidate.resume or not selectors.may_view_candidate(request.user, candidate):
+        raise Http404("No such résumé.")
+    try:
+        # Through the named storage as configured now (the field's own storage is bound at start-up).
+        handle = resume_storage().open(candidate.resume.name, "rb")
+    except OSError:
+        raise Http404("No such résumé.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=candidate.resume_name or "resume",
+        content_type=candidate.resume_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- the scorecard ---------------------------------------------------------------------
@@ -172,7 +214,7 @@ def round_packet(request: HttpRequest, round_id: int) -> HttpResponse:
 # A scorecard posted after the session ended is kept in the (new, anonymous) session until
 # its author signs in again: login() keeps an anonymous session's data when it rotates the key.
 PENDING_SCORECARD = "hiring.pending_scorecard"
-PENDING_FIELDS = {"recommendation", "notes", "veto", "veto_reason"}
+PENDING_FIELDS = {"recommendation", "notes", "key_takeaways", "private_note", "veto", "veto_reason"}
 PENDING_MAX_RATINGS = 50
 
 
@@ -248,6 +290,7 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "loop": round_.loop,
         "candidate": round_.loop.candidate,
+        "kit": _kit(round_, competencies),
         "form": form,
         "mode": mode,
         "draft": draft,
@@ -311,6 +354,8 @@ def _save_scorecard(request: HttpRequest, round_: Round, form: ScorecardForm, ac
         "ratings": form.ratings(),
         "recommendation": data.get("recommendation") or "",
         "notes": data.get("notes") or "",
+        "key_takeaways": data.get("key_takeaways") or "",
+        "private_note": data.get("private_note") or "",
         "veto": bool(data.get("veto")),
         "veto_reason": data.get("veto_reason") or "",
     }
@@ -354,6 +399,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
         "competencies": list(scorecard.round.competencies.order_by("name")),
         "ratings": ratings,
         "history": history,
+        "sees_private": selectors.may_read_private_note(request.user, scorecard),
     }
     return render(request, "hiring/scorecard_detail.html", context)
 
@@ -402,6 +448,8 @@ def _debrief_context(request: HttpRequest, loop: Loop, form: DecisionForm) -> di
         "veto": loop.veto_scorecard,
         "decision": decision,
         "blockers": selectors.hire_blockers_of_loaded(loop, rounds, scorecards) if loop.is_open else [],
+        # The private notes to the recruiter: recruiters only, never the hiring manager.
+        "sees_private": selectors.is_recruiter(request.user),
         "form": form,
         "now": now,
     }

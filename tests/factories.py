@@ -133,6 +133,7 @@ def recruiters_group() -> Group:
         importlib.import_module("hiring.migrations.0012_candidate_erasure").grant_recruiters(django_apps, None)
         # 0015: weekly hours, time off, busy blocks, pools (issue 9).
         importlib.import_module("hiring.migrations.0015_availability").grant_recruiters(django_apps, None)
+        importlib.import_module("hiring.migrations.0017_materials").grant_recruiters(django_apps, None)
         group = Group.objects.get(name="Recruiters")
     return group
 

@@ -275,12 +275,29 @@ def visit(page, path: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_every_page_passes_the_content_security_policy(world, web_page):
+def test_every_page_passes_the_content_security_policy(world, web_page, settings, tmp_path):
     page = web_page
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "resumes": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "resumes"), "base_url": None},
+        },
+    }
     violations = watch_csp(page)
     loop = world.awaiting_decision_loop()
     ahead = world.scheduled_loop(start=timezone.now() - dt.timedelta(minutes=30))
     mine = ahead.rounds.select_related("interviewer__user").order_by("order")[0]
+    # The packet's materials and kit (issue 12) are on the pages below.
+    from django.core.files.base import ContentFile
+
+    from hiring.management.commands.seed_demo import tiny_pdf
+    from hiring.models import Question
+
+    services.upload_resume(
+        candidate=ahead.candidate, upload=ContentFile(tiny_pdf("x"), name="cv.pdf"), by=world.recruiter
+    )
+    Question.objects.create(competency=mine.competencies.first(), text="Tell me about a hard bug.", guidance="Owns it.")
 
     visit(page, "/accounts/login/")
     sign_in(page, mine.interviewer.user.username)
@@ -310,11 +327,15 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/",
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
+        f"/admin/hiring/candidate/{ahead.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
         f"/admin/hiring/loop/{draft.pk}/propose/",
         f"/admin/hiring/loop/{draft.pk}/request-availability/",
         f"/admin/hiring/position/board/?position={loop.position_id}",
         "/admin/hiring/position/my-action/",
+        "/admin/hiring/question/",
+        "/admin/hiring/question/add/",
+        f"/admin/hiring/competency/{mine.competencies.first().pk}/change/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

@@ -116,6 +116,19 @@ def subscription(world):
     )
 
 
+@pytest.fixture(autouse=True)
+def resume_folder(settings, tmp_path):
+    """Résumés go to a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "resumes": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "resumes"), "base_url": None},
+        },
+    }
+    return tmp_path / "resumes"
+
+
 @pytest.fixture
 def rich_candidate(world, client, subscription):
     """A candidate whose name and address have spread everywhere the product puts them:
@@ -140,10 +153,32 @@ def rich_candidate(world, client, subscription):
     assert response.status_code == 302, response.content.decode()[:2000]
     candidate.refresh_from_db()
     assert candidate.full_name == NAME
+    # Their materials (issue 12): a résumé whose file name names them, links, phone, notes.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hiring.management.commands.seed_demo import tiny_pdf
+
+    services.upload_resume(
+        candidate=candidate,
+        upload=SimpleUploadedFile(f"{NAME} CV.pdf", tiny_pdf(NAME), content_type="application/pdf"),
+        by=world.recruiter,
+    )
+    services.update_materials(
+        candidate=candidate,
+        by=world.recruiter,
+        phone="+65 6123 4567",
+        linkedin_url="https://www.linkedin.com/in/zebulon-quartermain",
+        portfolio_url="https://zebulon.example.dev",
+        recruiter_notes=f"{NAME} asked us to call after 6 pm.",
+    )
 
     decided = world.awaiting_decision_loop(candidate)
     for card in Scorecard.objects.filter(round__loop=decided)[:2]:
-        Scorecard.objects.filter(pk=card.pk).update(notes=f"{NAME} explained the cache well.")
+        Scorecard.objects.filter(pk=card.pk).update(
+            notes=f"{NAME} explained the cache well.",
+            key_takeaways=f"{NAME}: strong on caching.",
+            private_note=f"{NAME} has a competing offer.",
+        )
     services.decide(loop=decided, outcome=Outcome.REJECT, by=world.manager, reason=f"{NAME} lacks depth.")
 
     # A second position, so the candidate can have a second loop (one open loop per position).
@@ -188,7 +223,9 @@ def rich_candidate(world, client, subscription):
 # --- erasure --------------------------------------------------------------------------------
 
 
-def test_erasure_leaves_no_trace_of_the_candidates_name_or_email_anywhere_in_the_database(world, rich_candidate):
+def test_erasure_leaves_no_trace_of_the_candidates_name_or_email_anywhere_in_the_database(
+    world, rich_candidate, resume_folder, django_capture_on_commit_callbacks
+):
     # The search sees the places data lives: before, the person is in many of them...
     before = {needle: where_found(needle) for needle in NEEDLES}
     spread = set().union(*before.values())
@@ -198,6 +235,12 @@ def test_erasure_leaves_no_trace_of_the_candidates_name_or_email_anywhere_in_the
         "hiring_candidate.source",
         "hiring_scorecard.notes",
         "hiring_scorecard.veto_reason",
+        "hiring_scorecard.key_takeaways",
+        "hiring_scorecard.private_note",
+        "hiring_candidate.linkedin_url",
+        "hiring_candidate.portfolio_url",
+        "hiring_candidate.recruiter_notes",
+        "hiring_candidate.resume_name",
         "hiring_decision.reason",
         "hiring_event.reason",
         "hiring_event.data",
@@ -210,9 +253,14 @@ def test_erasure_leaves_no_trace_of_the_candidates_name_or_email_anywhere_in_the
     ]:
         assert place in spread, f"the scenario should put the candidate in {place}"
     facts = anonymous_facts(rich_candidate)
+    assert list(resume_folder.glob("*")), "the résumé file is stored"
 
-    services.erase_candidate(candidate=rich_candidate, by=world.recruiter)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase_candidate(candidate=rich_candidate, by=world.recruiter)
 
+    # The file is gone from the storage, not only its row.
+    assert list(resume_folder.glob("*")) == []
+    assert Candidate.objects.filter(pk=rich_candidate.pk, phone="", resume="").exists()
     # ...and after, in none.
     assert {needle: where_found(needle) for needle in NEEDLES} == {needle: [] for needle in NEEDLES}
     # Someone else's data is untouched (and the search would have found it).
@@ -402,6 +450,16 @@ def test_export_contains_everything_about_the_candidate_and_nothing_about_others
     assert document["candidate"]["full_name"] == NAME
     assert document["candidate"]["email"] == EMAIL
     assert document["candidate"]["source"] == f"Referred by {NAME}'s friend"
+    # The materials (issue 12): the file's facts (the file itself is downloaded apart).
+    assert document["candidate"]["recruiter_notes"] == f"{NAME} asked us to call after 6 pm."
+    assert document["candidate"]["linkedin_url"] == "https://www.linkedin.com/in/zebulon-quartermain"
+    assert document["candidate"]["phone"] == "+65 6123 4567"
+    assert document["candidate"]["resume"]["file_name"] == f"{NAME} CV.pdf"
+    assert any(
+        card["private_note"] == f"{NAME} has a competing offer."
+        for loop in document["loops"]
+        for card in loop["scorecards"]
+    )
     loops = Loop.objects.filter(candidate=rich_candidate)
     assert sorted(loop["id"] for loop in document["loops"]) == sorted(loops.values_list("pk", flat=True))
     rounds = [r for loop in document["loops"] for r in loop["rounds"]]

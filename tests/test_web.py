@@ -896,7 +896,8 @@ def test_the_packet_loads_in_constant_queries(world, loop, django_assert_num_que
     # position, department and hiring manager  5. its competencies  6. the loop's rounds with
     # interviewers  7. my revisions of the round  8. has-submitted check (rule 5)  9. the visible
     # scorecards with round, interviewer and author  10. their ratings  11. the rated competencies
-    with django_assert_num_queries(11):
+    # 12. the kit: the question bank's active questions of the round's competencies
+    with django_assert_num_queries(12):
         response = client.get(packet_url(mine))
     assert response.status_code == 200
 

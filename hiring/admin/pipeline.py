@@ -14,11 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from hiring import selectors, services
 from hiring.admin.board import CandidateListExportMixin
@@ -52,6 +55,7 @@ from hiring.models import (
     Scorecard,
 )
 from hiring.rules import DomainError
+from hiring.services.materials import MATERIAL_FIELDS, check_resume, clean_materials
 from hiring.times import format_local, format_pair
 
 # --- filters for the candidate list ---------------------------------------------------
@@ -142,9 +146,52 @@ class FeedbackOverdueFilter(admin.SimpleListFilter):
 
 
 class CandidateForm(forms.ModelForm):
+    # Not a model field of this form: the file goes through services.upload_resume, which checks
+    # it by content and stores it under a random name (the same check runs here first, so a
+    # refused file is a form error and nothing is saved).
+    resume_upload = forms.FileField(
+        label=_("Résumé"),
+        required=False,
+        help_text=_("A PDF or a Word (.docx) document. Uploading replaces the current one."),
+    )
+    remove_resume = forms.BooleanField(label=_("Remove the current résumé"), required=False)
+
     class Meta:
         model = Candidate
         fields = ["full_name", "email", "time_zone", "preferred_language", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in MATERIAL_FIELDS:
+            model_field = Candidate._meta.get_field(name)
+            if name in {"linkedin_url", "portfolio_url"}:
+                field = forms.URLField(
+                    label=capfirst(model_field.verbose_name), required=False, max_length=500, assume_scheme="https"
+                )
+            else:
+                field = model_field.formfield()
+            self.fields[name] = field
+            if self.instance.pk:
+                self.initial[name] = getattr(self.instance, name)
+
+    def clean(self):
+        data = super().clean()
+        materials = {name: data.get(name) or "" for name in MATERIAL_FIELDS if name not in self.errors}
+        try:
+            clean_materials(materials)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name, messages)
+        return data
+
+    def clean_resume_upload(self):
+        upload = self.cleaned_data.get("resume_upload")
+        if upload:
+            try:
+                check_resume(upload)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["resume"]) from None
+        return upload
 
 
 @admin.register(Candidate)
@@ -155,16 +202,36 @@ class CandidateAdmin(
     list_display = ["candidate", "pipeline", "next_interview"]
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
     search_fields = ["full_name", "email"]
-    readonly_fields = ["pipeline_detail", "history"]
+    readonly_fields = ["pipeline_detail", "history", "resume_file"]
     actions = ["withdraw_selected", "erase_selected", "export_selected"]
     Media = PipelineMedia
 
     def get_queryset(self, request):
         return selectors.candidates_with_pipeline(super().get_queryset(request))
 
-    def get_fields(self, request, obj=None):
-        fields = list(CandidateForm.Meta.fields)
-        return [*fields, "pipeline_detail", "history"] if obj else fields
+    def get_fieldsets(self, request, obj=None):
+        materials = [*MATERIAL_FIELDS, "resume_upload"]
+        if obj is not None:
+            materials = ["resume_file", *materials, "remove_resume"]
+        fieldsets = [
+            (None, {"fields": list(CandidateForm.Meta.fields)}),
+            (_("Materials"), {"fields": materials}),
+        ]
+        if obj is not None:
+            fieldsets.append((_("Loops and history"), {"fields": ["pipeline_detail", "history"]}))
+        return fieldsets
+
+    @admin.display(description=_("Current résumé"))
+    def resume_file(self, candidate: Candidate) -> str:
+        if not candidate.resume:
+            return _("None uploaded.")
+        return format_html(
+            '<a href="{}" download>{}</a> <span class="hl-none">{} · {}</span>',
+            reverse("resume_download", kwargs={"candidate_id": candidate.pk}),
+            candidate.resume_name,
+            filesizeformat(candidate.resume_size or 0),
+            format_local(candidate.resume_uploaded_at, timezone.get_current_timezone_name()),
+        )
 
     @admin.display(description="Candidate", ordering="full_name")
     def candidate(self, candidate: Candidate) -> str:
@@ -228,11 +295,19 @@ class CandidateAdmin(
         return history_table(candidate.pk)
 
     def save_model(self, request, obj, form, change):
+        # The admin's change view runs in one transaction: the record, its materials and the
+        # file are saved together or not at all (a file written for a failed save is removed).
         data = {name: form.cleaned_data[name] for name in CandidateForm.Meta.fields}
         if change:
             saved = services.update_candidate(candidate=obj, by=request.user, **data)
         else:
             saved = services.create_candidate(by=request.user, **data)
+        materials = {name: form.cleaned_data.get(name) or "" for name in MATERIAL_FIELDS}
+        saved = services.update_materials(candidate=saved, by=request.user, **materials)
+        if form.cleaned_data.get("resume_upload"):
+            saved = services.upload_resume(candidate=saved, upload=form.cleaned_data["resume_upload"], by=request.user)
+        elif form.cleaned_data.get("remove_resume"):
+            saved = services.remove_resume(candidate=saved, by=request.user)
         obj.pk = saved.pk
 
     @admin.action(description="Withdraw the selected candidates (all their open loops)")

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from hiring import services
+from hiring import selectors, services
 from hiring.admin.availability import TimeOffInline, WeeklyHoursInline, feed_status, save_availability_formset
 from hiring.admin.board import BoardMixin, board_link_description
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
@@ -24,6 +25,7 @@ from hiring.models import (
     Interviewer,
     LoopPlan,
     Position,
+    Question,
     RoundTemplate,
     Scorecard,
     SeniorityLevel,
@@ -73,9 +75,35 @@ class InterviewerAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
 
 
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 1
+    fields = ["text", "guidance", "active"]
+
+
 @admin.register(Competency)
 class CompetencyAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """The question bank: reference data like competencies (interview kits read the active ones)."""
+
+    list_display = ["short_text", "competency", "active"]
+    list_filter = ["active", "competency"]
+    list_select_related = ["competency"]
+    search_fields = ["text"]
+    # Newest first, by the primary key: a filter on competency and active walks question_kit_idx.
+    ordering = ["-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    fields = ["competency", "text", "guidance", "active"]
+
+    @admin.display(description=_("Question"))
+    def short_text(self, question: Question) -> str:
+        return str(question)
 
 
 class RoundTemplateFormSet(forms.BaseInlineFormSet):
@@ -96,7 +124,7 @@ class RoundTemplateInline(admin.TabularInline):
     formset = RoundTemplateFormSet
     extra = 0
     min_num = 5
-    fields = ["order", "kind", "title", "duration_minutes", "competencies"]
+    fields = ["order", "kind", "title", "duration_minutes", "competencies", "instructions"]
     filter_horizontal = ["competencies"]
 
 
@@ -116,7 +144,16 @@ class LoopPlanAdmin(admin.ModelAdmin):
 class PositionForm(forms.ModelForm):
     class Meta:
         model = Position
-        fields = ["title", "department", "hiring_manager", "recruiter", "loop_plan", "min_rounds", "is_open"]
+        fields = [
+            "title",
+            "department",
+            "hiring_manager",
+            "recruiter",
+            "loop_plan",
+            "min_rounds",
+            "is_open",
+            "description",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -182,13 +219,20 @@ class ScorecardAdmin(admin.ModelAdmin):
         "author",
         "recommendation",
         "notes",
+        "key_takeaways",
+        "private_note",
         "veto",
         "veto_reason",
         "submitted_at",
         "is_current",
         "ratings_list",
     ]
-    fields = readonly_fields
+
+    def get_fields(self, request, obj=None):
+        # The private note to the recruiter is the recruiters' alone (a hiring manager may use the admin).
+        if selectors.is_recruiter(request.user):
+            return self.readonly_fields
+        return [name for name in self.readonly_fields if name != "private_note"]
 
     def get_queryset(self, request):
         # Drafts are the interviewer's own until submitted.

@@ -70,7 +70,7 @@ class CandidatePrivacyViewSet(ApiViewSet):
         services.erase_candidate(candidate=candidate, by=request.user, force=force)
         fresh = Candidate.objects.prefetch_related("loops").get(pk=candidate.pk)
         fresh.visible_loops = list(fresh.loops.order_by("-id"))
-        return Response(s.CandidateSerializer(fresh).data)
+        return Response(s.CandidateSerializer(fresh, context={"request": request}).data)
 
     @extend_schema(
         summary="Export a candidate's data",

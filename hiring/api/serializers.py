@@ -7,6 +7,7 @@ drafts, secrets or email addresses of employees.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,6 +44,8 @@ from hiring.models import (
     SeniorityLevel,
     WebhookSubscription,
 )
+from hiring.selectors import is_recruiter, may_read_private_note
+from hiring.services.materials import DOCX, PDF
 from hiring.validators import validate_email_text, validate_person_name, validate_time_zone
 
 # --- reference data -------------------------------------------------------------
@@ -144,6 +147,16 @@ class CandidateLoopSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=LoopStatus.choices)
 
 
+class ResumeSerializer(serializers.Serializer):
+    file_name = serializers.CharField(help_text="The name the file was uploaded with.")
+    content_type = serializers.ChoiceField(choices=[(PDF, "PDF"), (DOCX, "Word (.docx)")])
+    size = serializers.IntegerField(help_text="Bytes.")
+    uploaded_at = UTCDateTimeField()
+    download_url = serializers.CharField(
+        help_text="The web address that serves the file to those who may see the candidate (signed-in session)."
+    )
+
+
 class CandidateSerializer(serializers.ModelSerializer):
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
@@ -151,6 +164,9 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="When the personal data was erased; null while it is kept."
     )
     loops = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    recruiter_notes = serializers.SerializerMethodField()
+    resume = serializers.SerializerMethodField()
 
     class Meta:
         model = Candidate
@@ -161,11 +177,40 @@ class CandidateSerializer(serializers.ModelSerializer):
             "time_zone",
             "preferred_language",
             "source",
+            "phone",
+            "linkedin_url",
+            "portfolio_url",
+            "recruiter_notes",
+            "resume",
             "created_at",
             "updated_at",
             "erased_at",
             "loops",
         ]
+
+    def _recruiter(self) -> bool:
+        request = self.context.get("request")
+        return request is not None and is_recruiter(request.user)
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "Recruiters only; null for others."})
+    def get_phone(self, candidate) -> str | None:
+        return candidate.phone if self._recruiter() else None
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "Recruiters only; null for others."})
+    def get_recruiter_notes(self, candidate) -> str | None:
+        return candidate.recruiter_notes if self._recruiter() else None
+
+    @extend_schema_field(ResumeSerializer(allow_null=True))
+    def get_resume(self, candidate) -> dict | None:
+        if not candidate.resume:
+            return None
+        return {
+            "file_name": candidate.resume_name,
+            "content_type": candidate.resume_content_type,
+            "size": candidate.resume_size,
+            "uploaded_at": iso(candidate.resume_uploaded_at),
+            "download_url": reverse("resume_download", kwargs={"candidate_id": candidate.pk}),
+        }
 
     @extend_schema_field(CandidateLoopSerializer(many=True))
     def get_loops(self, candidate) -> list[dict]:
@@ -186,6 +231,17 @@ class CandidateWriteSerializer(serializers.Serializer):
     )
     preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
     source = TextField(max_length=100, allow_blank=True, default="")
+    phone = TextField(max_length=40, allow_blank=True, required=False, help_text="Digits, spaces and + - ( ) . /")
+    linkedin_url = URLTextField(max_length=500, allow_blank=True, required=False)
+    portfolio_url = URLTextField(max_length=500, allow_blank=True, required=False)
+    recruiter_notes = TextField(max_length=20000, allow_blank=True, required=False, trim_whitespace=False)
+
+
+class ResumeUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        help_text="A PDF or a Word (.docx) document, checked by its content; at most HIRING_RESUME_MAX_BYTES.",
+    )
 
 
 class CandidateUpdateSerializer(CandidateWriteSerializer):
@@ -380,6 +436,13 @@ class ScorecardWriteSerializer(serializers.Serializer):
     notes = TextField(max_length=20000, allow_blank=True, default="")
     veto = TrueFalseField(default=False, help_text="A veto ends the loop at once (rule 4).")
     veto_reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory with a veto.")
+    key_takeaways = TextField(max_length=20000, allow_blank=True, default="")
+    private_note = TextField(
+        max_length=20000,
+        allow_blank=True,
+        default="",
+        help_text="To the recruiters only: never shown to the panel or the hiring manager, never in events.",
+    )
 
     def validate_ratings(self, ratings):
         ids = [r["competency"] for r in ratings]
@@ -405,8 +468,16 @@ class ScorecardSerializer(serializers.Serializer):
     notes = serializers.CharField()
     veto = serializers.BooleanField()
     veto_reason = serializers.CharField()
+    key_takeaways = serializers.CharField()
+    private_note = serializers.CharField(
+        allow_null=True, help_text="Shown to recruiters and to its author; null for everyone else."
+    )
     submitted_at = UTCDateTimeField()
     ratings = RatingReadSerializer(many=True)
+
+    def _sees_private(self, scorecard) -> bool:
+        request = self.context.get("request")
+        return request is not None and may_read_private_note(request.user, scorecard)
 
     def to_representation(self, scorecard):
         return {
@@ -420,6 +491,8 @@ class ScorecardSerializer(serializers.Serializer):
             "notes": scorecard.notes,
             "veto": scorecard.veto,
             "veto_reason": scorecard.veto_reason,
+            "key_takeaways": scorecard.key_takeaways,
+            "private_note": scorecard.private_note if self._sees_private(scorecard) else None,
             "submitted_at": iso(scorecard.submitted_at),
             "ratings": [
                 {"competency_id": r.competency_id, "competency": r.competency.name, "score": r.score}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -33,6 +35,7 @@ from hiring.api.filters import (
 )
 from hiring.api.pagination import CursorPage, FeedPage
 from hiring.api.scheduling import LoopSchedulingActions
+from hiring.api.schema import ErrorSerializer
 from hiring.models import (
     Candidate,
     Competency,
@@ -48,8 +51,11 @@ from hiring.models import (
     Scorecard,
     WebhookSubscription,
 )
+from hiring.services.materials import MATERIAL_FIELDS, max_resume_bytes
 
 ID_PATTERN = r"[0-9]{1,18}"
+# Room for the multipart boundaries and part headers around a résumé of the largest size.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 @csrf_exempt  # nothing is changed here, and a POST must hear 404 too, not the CSRF page
@@ -151,6 +157,7 @@ class CandidateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnl
     ordering_fields = ["id", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     write_scope = "candidates:write"
+    action_scopes = {"resume": "candidates:write"}
 
     def get_queryset(self):
         loops = access.visible_loops(self.user).only("id", "candidate_id", "position_id", "status").order_by("-id")
@@ -158,16 +165,52 @@ class CandidateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnl
             Prefetch("loops", queryset=loops, to_attr="visible_loops")
         )
 
+    def _candidate_data(self, candidate: Candidate) -> dict:
+        return s.CandidateSerializer(self.fresh(candidate.pk), context={"request": self.request}).data
+
     def create(self, request, *args, **kwargs):
-        candidate = services.create_candidate(**self.input(s.CandidateWriteSerializer), by=request.user)
-        return Response(s.CandidateSerializer(self.fresh(candidate.pk)).data, status=status.HTTP_201_CREATED)
+        data = dict(self.input(s.CandidateWriteSerializer))
+        materials = {name: data.pop(name) for name in MATERIAL_FIELDS if name in data}
+        with transaction.atomic():
+            candidate = services.create_candidate(**data, by=request.user)
+            if materials:
+                services.update_materials(candidate=candidate, by=request.user, **materials)
+        return Response(self._candidate_data(candidate), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         candidate = self.get_object()
         serializer = s.CandidateUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.update_candidate(candidate=candidate, by=request.user, **serializer.validated_data)
-        return Response(s.CandidateSerializer(self.fresh(candidate.pk)).data)
+        data = dict(serializer.validated_data)
+        materials = {name: data.pop(name) for name in MATERIAL_FIELDS if name in data}
+        with transaction.atomic():
+            if data:
+                services.update_candidate(candidate=candidate, by=request.user, **data)
+            if materials:
+                services.update_materials(candidate=candidate, by=request.user, **materials)
+        return Response(self._candidate_data(candidate))
+
+    @extend_schema(
+        summary="Upload the candidate's résumé",
+        description="multipart/form-data with one `file`: a PDF or a Word (.docx) document, recognised by its "
+        "content (not its name), at most HIRING_RESUME_MAX_BYTES (10 MB by default). Replaces an earlier one. "
+        "Anything else is a 400 on `resume` and changes nothing. Recruiters only.",
+        request={"multipart/form-data": s.ResumeUploadSerializer},
+        responses={200: s.CandidateSerializer, 415: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="resume")
+    def resume(self, request, pk=None):
+        candidate = self.get_object()
+        # Refused before the body is read: a huge upload is not spooled to disk only to be refused.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > max_resume_bytes() + MULTIPART_OVERHEAD:
+            raise _field_error("file", _("A résumé may be at most %(limit)s bytes.") % {"limit": max_resume_bytes()})
+        upload = self.input(s.ResumeUploadSerializer)["file"]
+        services.upload_resume(candidate=candidate, upload=upload, by=request.user)
+        return Response(self._candidate_data(candidate))
 
 
 # --- loops ----------------------------------------------------------------------
@@ -319,7 +362,9 @@ class RoundViewSet(ReadOnlyApiViewSet):
 
     def _scorecard_response(self, scorecard: Scorecard) -> Response:
         scorecard = _scorecards().get(pk=scorecard.pk)
-        return Response(s.ScorecardSerializer(scorecard).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.ScorecardSerializer(scorecard, context={"request": self.request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Submit the round's scorecard",

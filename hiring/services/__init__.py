@@ -8,7 +8,7 @@ one loop, such as a veto and a hire, run one after the other and the second
 sees what the first did.
 
 One module per domain (common, candidates, loops, rounds, scorecards,
-decisions, integrations, reminders, privacy); callers import the package and call
+decisions, integrations, reminders, privacy, materials); callers import the package and call
 `services.<function>`, so the re-exports below are the public surface.
 
 Invalid input raises django.core.exceptions.ValidationError (a 400 with the
@@ -54,6 +54,7 @@ from hiring.services.integrations import (
     revoke_api_token,
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
+from hiring.services.materials import remove_resume, update_materials, upload_resume
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,
@@ -121,6 +122,7 @@ __all__ = [
     "record_feed_failure",
     "remove_busy_block",
     "remove_pool",
+    "remove_resume",
     "remove_time_off",
     "replace_feed_blocks",
     "request_availability",
@@ -138,6 +140,8 @@ __all__ = [
     "submit_availability",
     "submit_scorecard",
     "update_candidate",
+    "update_materials",
+    "upload_resume",
     "validate_plan_for_position",
     "withdraw",
 ]

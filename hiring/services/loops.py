@@ -110,7 +110,7 @@ def start_loop(*, candidate: Candidate, position: Position, by: User | None) -> 
     templates = list(position.loop_plan.rounds.prefetch_related("competencies").order_by("order"))
     rounds = Round.objects.bulk_create(
         [
-            Round(loop=loop, order=t.order, kind=t.kind, title=t.title, duration_minutes=t.duration_minutes)
+            Round(loop=loop, order=t.order, kind=t.kind, title=t.title, duration_minutes=t.duration_minutes, template=t)
             for t in templates
         ]
     )

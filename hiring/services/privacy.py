@@ -7,10 +7,12 @@ overwritten. The places personal data lives, and what erase_candidate does to
 each (keep this list in step with the models):
 
 * Candidate: full name -> "[erased]", email -> erased-<id>@erased.invalid (the
-  unique address constraint holds and nothing can be sent to it), source
-  cleared, time zone -> UTC, language -> en, erased_at set.
-* Scorecard (drafts and every revision): notes and veto reason -> "[erased]"
-  where not empty. Ratings, recommendation, veto flag, times stay.
+  unique address constraint holds and nothing can be sent to it), source,
+  phone, links and recruiter notes cleared, time zone -> UTC, language -> en,
+  erased_at set; the résumé file deleted from its storage (once the erasure has
+  committed) and its metadata cleared.
+* Scorecard (drafts and every revision): notes, key take-aways, private note
+  and veto reason -> "[erased]" where not empty. Ratings, recommendation, veto flag, times stay.
 * Decision: reason -> "[erased]". Outcome, who decided, when, stay.
 * Event (about the candidate, their loops or rounds): reason -> "[erased]";
   data cut down to the keys webhooks may carry (ids, kinds, states, times),
@@ -27,7 +29,7 @@ each (keep this list in step with the models):
   object_repr (the object's str(), which holds the name) -> "[erased]",
   change_message cleared.
 
-No file is uploaded for a candidate, so there are none to remove.
+The résumé is the only file kept for a candidate.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ from hiring.models import (
     Scorecard,
     WebhookAttempt,
     WebhookDelivery,
+    resume_storage,
 )
 from hiring.rules import DomainError, NotPermitted
 from hiring.services.common import User, _require_perm, record_event
@@ -170,18 +173,33 @@ def erase_candidate(
 
     now = timezone.now()
     pk = candidate.pk
+    resume_file = candidate.resume.name if candidate.resume else ""
     Candidate.objects.filter(pk=pk).update(
         full_name=ERASED,
         email=erased_email(pk),
         source="",
         time_zone="UTC",
         preferred_language="en",
+        phone="",
+        linkedin_url="",
+        portfolio_url="",
+        recruiter_notes="",
+        resume="",
+        resume_name="",
+        resume_content_type="",
+        resume_size=None,
+        resume_uploaded_at=None,
         erased_at=now,
         updated_at=now,
     )
+    if resume_file:
+        # After the commit: a rolled-back erasure must still find its file.
+        transaction.on_commit(lambda: resume_storage().delete(resume_file))
 
     cards = Scorecard.objects.filter(round__loop__candidate_id=pk)
     cards.exclude(notes="").update(notes=ERASED)
+    cards.exclude(key_takeaways="").update(key_takeaways=ERASED)
+    cards.exclude(private_note="").update(private_note=ERASED)
     cards.exclude(veto_reason="").update(veto_reason=ERASED)
     Decision.objects.filter(loop__candidate_id=pk).exclude(reason="").update(reason=ERASED)
 
@@ -394,6 +412,8 @@ def export_candidate(*, candidate: Candidate, by: User | None) -> dict:
                     {"competency": rating.competency.name, "score": rating.score} for rating in card.ratings.all()
                 ],
                 "notes": card.notes,
+                "key_takeaways": card.key_takeaways,
+                "private_note": card.private_note,
                 "veto": card.veto,
                 "veto_reason": card.veto_reason,
             }
@@ -422,6 +442,22 @@ def export_candidate(*, candidate: Candidate, by: User | None) -> dict:
             "time_zone": candidate.time_zone,
             "preferred_language": candidate.preferred_language,
             "source": candidate.source,
+            "phone": candidate.phone,
+            "linkedin_url": candidate.linkedin_url,
+            "portfolio_url": candidate.portfolio_url,
+            "recruiter_notes": candidate.recruiter_notes,
+            # The file itself is given by the download (GET /candidates/<id>/resume/); this says
+            # it exists and what it is.
+            "resume": (
+                {
+                    "file_name": candidate.resume_name,
+                    "content_type": candidate.resume_content_type,
+                    "size": candidate.resume_size,
+                    "uploaded_at": _iso(candidate.resume_uploaded_at),
+                }
+                if candidate.resume
+                else None
+            ),
             "created_at": _iso(candidate.created_at),
             "updated_at": _iso(candidate.updated_at),
             "erased_at": _iso(candidate.erased_at),

@@ -85,6 +85,8 @@ def save_scorecard_draft(
     notes: str = "",
     veto: bool = False,
     veto_reason: str = "",
+    key_takeaways: str = "",
+    private_note: str = "",
 ) -> Scorecard:
     """Keep unfinished feedback to resume later. A draft has no effect on the loop."""
     loop, round_ = _load_round(round.pk)
@@ -99,6 +101,8 @@ def save_scorecard_draft(
         draft = Scorecard(round=round_, revision=revision, author=by)
     draft.recommendation = recommendation
     draft.notes = notes
+    draft.key_takeaways = key_takeaways or ""
+    draft.private_note = private_note or ""
     draft.veto = bool(veto)
     draft.veto_reason = veto_reason if veto else ""
     if draft.veto and not draft.veto_reason.strip():
@@ -118,6 +122,8 @@ def submit_scorecard(
     notes: str = "",
     veto: bool = False,
     veto_reason: str = "",
+    key_takeaways: str = "",
+    private_note: str = "",
 ) -> Scorecard:
     """Submit a round's first scorecard. A veto ends the loop at once (rule 4)."""
     return _submit(
@@ -128,6 +134,8 @@ def submit_scorecard(
         notes=notes,
         veto=veto,
         veto_reason=veto_reason,
+        key_takeaways=key_takeaways,
+        private_note=private_note,
         amend=False,
     )
 
@@ -141,6 +149,8 @@ def amend_scorecard(
     notes: str = "",
     veto: bool = False,
     veto_reason: str = "",
+    key_takeaways: str = "",
+    private_note: str = "",
 ) -> Scorecard:
     """A new revision of a submitted scorecard; the earlier one stays on record."""
     return _submit(
@@ -151,6 +161,8 @@ def amend_scorecard(
         notes=notes,
         veto=veto,
         veto_reason=veto_reason,
+        key_takeaways=key_takeaways,
+        private_note=private_note,
         amend=True,
     )
 
@@ -165,6 +177,8 @@ def _submit(
     notes: str,
     veto: bool,
     veto_reason: str,
+    key_takeaways: str,
+    private_note: str,
     amend: bool,
 ) -> Scorecard:
     loop, round_ = _load_round(round_id)
@@ -193,6 +207,9 @@ def _submit(
         scorecard = Scorecard(round=round_, revision=revision, author=by)
     scorecard.recommendation = recommendation
     scorecard.notes = notes or ""
+    scorecard.key_takeaways = key_takeaways or ""
+    # To the recruiter alone: never in the event below, so never in a webhook.
+    scorecard.private_note = private_note or ""
     scorecard.veto = bool(veto)
     scorecard.veto_reason = veto_reason if veto else ""
     scorecard.submitted_at = timezone.now()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -23,9 +25,11 @@ from hiring.models import (
     Interviewer,
     Loop,
     Position,
+    Question,
     Recommendation,
     Round,
     RoundKind,
+    RoundTemplate,
     Scorecard,
     SeniorityLevel,
 )
@@ -159,6 +163,143 @@ CANDIDATES = [
     ("Ivy Chen", "America/Vancouver", "en"),
     ("Jonas Weber", "Europe/Zurich", "de"),
 ]
+# The question bank: two questions per competency, with what a strong answer shows.
+QUESTIONS = {
+    "Problem solving": [
+        (
+            "Tell me about a problem you could not solve the first way you tried. What changed your approach?",
+            "Names the wrong turn, why it was wrong, and how they checked the final answer.",
+        ),
+        (
+            "Estimate how many support tickets a 10,000-customer product gets a week.",
+            "States assumptions out loud, sanity-checks the order of magnitude.",
+        ),
+    ],
+    "Coding": [
+        (
+            "Write a function that merges overlapping time ranges given in different time zones.",
+            "Normalises to UTC first, handles touching and nested ranges, tests the edges.",
+        ),
+        (
+            "Walk me through a code review comment you disagreed with.",
+            "Separates taste from correctness; shows how they reached agreement.",
+        ),
+    ],
+    "System design": [
+        (
+            "Design the reminder service for interviews in 100 countries.",
+            "Covers quiet hours, retries, idempotency, and what happens when the broker is down.",
+        ),
+        (
+            "How would you shard a table that outgrew one database?",
+            "Picks a key from the access pattern and explains the cost of cross-shard queries.",
+        ),
+    ],
+    "Communication": [
+        (
+            "Explain a technical decision you made to someone outside engineering.",
+            "Plain words, checks understanding, adapts when asked.",
+        ),
+        (
+            "How do you hand work over to a colleague eight time zones away?",
+            "Written context, explicit next steps, no decision left to a meeting.",
+        ),
+    ],
+    "Ownership": [
+        (
+            "Tell me about something that broke on your watch.",
+            "Owns it without blame; fixed the cause, not only the symptom.",
+        ),
+        (
+            "What did you do the last time a project you led slipped?",
+            "Said so early, re-planned, told the people who depended on it.",
+        ),
+    ],
+    "Collaboration": [
+        (
+            "Describe a disagreement with another team and how it ended.",
+            "Understands the other side's constraints; credits others.",
+        ),
+        ("How have you helped a new colleague become effective?", "Concrete actions, not just availability."),
+    ],
+    "Product sense": [
+        (
+            "Which product do you use daily that you would change, and how?",
+            "Starts from a user problem; weighs impact against effort.",
+        ),
+        (
+            "How would you decide what not to build next quarter?",
+            "Uses evidence; says who loses and how they would be told.",
+        ),
+    ],
+    "Customer focus": [
+        (
+            "Tell me about a customer you turned around.",
+            "Listened first; the fix served the customer, not only the deal.",
+        ),
+        (
+            "What do you do when a customer asks for something we should not build?",
+            "Finds the underlying need; says no with an alternative.",
+        ),
+    ],
+    "Analytical depth": [
+        (
+            "Our pipeline conversion dropped 20% last month. Where do you look first?",
+            "Checks the data's integrity before the story; segments before concluding.",
+        ),
+        ("Tell me about a metric that misled you.", "Knows the limits of the data; changed how it is measured."),
+    ],
+}
+# Each round's kit: what the interviewer does in that kind of round.
+KIT_INSTRUCTIONS = {
+    RoundKind.SCREEN: "Confirm motivation, location and notice period. Keep ten minutes for their questions.",
+    RoundKind.TECHNICAL: "Use one exercise from the bank; let them drive. Note hints given and when.",
+    RoundKind.SYSTEM_DESIGN: "Start from requirements; push on failure and scale. Draw nothing for them.",
+    RoundKind.CULTURE: "Ask for specific past situations, not hypotheticals. Probe what they did themselves.",
+    RoundKind.HIRING_MANAGER: "Cover the role's first six months and what success looks like; sell the team honestly.",
+    RoundKind.BAR_RAISER: "You are the long-term view: would this hire raise the bar of the whole company?",
+    RoundKind.OTHER: "Follow the exercise brief shared by the recruiter; score only what you observed.",
+}
+JOB_DESCRIPTIONS = {
+    "Senior Backend Engineer": "Own the services behind interview scheduling and reminders: Python, PostgreSQL, "
+    "Redis. You will design for teams in every time zone and mentor two engineers.",
+    "Site Reliability Engineer": "Keep the platform up across three regions: observability, incident response, "
+    "capacity planning. On-call is shared follow-the-sun.",
+    "Product Manager, Payments": "Lead payments from discovery to launch with design and engineering; "
+    "define metrics and talk to customers every week.",
+    "Account Executive, EMEA": "Run the full sales cycle for mid-market customers in Europe, the Middle East "
+    "and Africa; partner with customer success after the close.",
+}
+# Which demo candidates have a résumé and links (every third, so some do not).
+RESUME_EVERY = 3
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A valid one-page PDF that says `text` (ASCII), built by hand with a correct xref table."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    safe = ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 18 Tf 72 720 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 # How many candidates end in each state, in the order they are built.
 STATES = ["draft", "scheduled", "in_progress", "awaiting_decision", "hired", "vetoed", "withdrawn", "rejected"]
 # The README's interviewer: she owes scorecards (a bar-raiser one among them) and has interviews ahead.
@@ -215,6 +356,8 @@ class Command(BaseCommand):
                 source=self.rng.choice(["Referral", "Careers site", "LinkedIn", "Agency", "Conference"]),
                 by=self.recruiter_for(position),
             )
+            if index % RESUME_EVERY == 0:
+                self.add_materials(candidate, position)
             self.drive(candidate, position, state, index)
             counts[state] = counts.get(state, 0) + 1
         self.stdout.write(
@@ -292,15 +435,41 @@ class Command(BaseCommand):
                 hiring_manager=self.managers[manager],
                 recruiter=self.recruiters[recruiter],
                 loop_plan=plans[plan],
+                description=JOB_DESCRIPTIONS.get(title, ""),
             )
             for title, dept, manager, recruiter, plan in POSITIONS
         ]
+        # The interview kits: instructions per round of each plan, a question bank per competency.
+        for kind, instructions in KIT_INSTRUCTIONS.items():
+            RoundTemplate.objects.filter(kind=kind).update(instructions=instructions)
+        Question.objects.bulk_create(
+            [
+                Question(competency=competencies[name], text=text, guidance=guidance)
+                for name, questions in QUESTIONS.items()
+                for text, guidance in questions
+            ]
+        )
         self.interviewers = list(
             Interviewer.objects.select_related("user", "department").exclude(department__name="Talent")
         )
         self.demo_interviewer = next(i for i in self.interviewers if i.user.username == DEMO_INTERVIEWER)
         # Each candidate's booked rounds, so the demo never puts one candidate in two rounds at once.
         self.booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+
+    def add_materials(self, candidate: Candidate, position: Position) -> None:
+        recruiter = self.recruiter_for(position)
+        slug = unicodedata.normalize("NFKD", candidate.full_name).encode("ascii", "ignore").decode().lower()
+        slug = slug.replace(" ", "-")
+        pdf = tiny_pdf(f"{candidate.full_name} - {position.title}")
+        services.upload_resume(candidate=candidate, upload=ContentFile(pdf, name=f"{slug}-cv.pdf"), by=recruiter)
+        services.update_materials(
+            candidate=candidate,
+            by=recruiter,
+            linkedin_url=f"https://www.linkedin.com/in/{slug}",
+            portfolio_url=f"https://{slug}.example.dev" if self.rng.random() < 0.5 else "",
+            phone=f"+1 555 01{self.rng.randint(10, 99)}",
+            recruiter_notes="Referred by a former colleague; available in four weeks.",
+        )
 
     def recruiter_for(self, position: Position) -> User:
         return self.recruiters["recruiter" if position.recruiter.username == "recruiter" else "recruiter2"]
