@@ -8,7 +8,7 @@ one loop, such as a veto and a hire, run one after the other and the second
 sees what the first did.
 
 One module per domain (common, candidates, loops, rounds, scorecards,
-decisions, integrations, reminders, privacy); callers import the package and call
+decisions, integrations, reminders, messages, privacy); callers import the package and call
 `services.<function>`, so the re-exports below are the public surface.
 
 Invalid input raises django.core.exceptions.ValidationError (a 400 with the
@@ -39,6 +39,7 @@ from hiring.services.integrations import (
     revoke_api_token,
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
+from hiring.services.messages import send_message, send_template_to_loops
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,
@@ -97,6 +98,8 @@ __all__ = [
     "revoke_api_token",
     "save_scorecard_draft",
     "schedule_round",
+    "send_message",
+    "send_template_to_loops",
     "start_loop",
     "submit_scorecard",
     "update_candidate",
