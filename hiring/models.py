@@ -557,7 +557,7 @@ class EventKind(models.TextChoices):
     CANDIDATE_ERASED = "candidate.erased"
     CANDIDATE_EXPORTED = "candidate.exported"
     USER_DEACTIVATED = "user.deactivated"
-    CANDIDATE_MESSAGED = "candidate.messaged"
+    MESSAGE_SENT = "message.sent"
 
 
 class Event(models.Model):

@@ -261,7 +261,7 @@ EVENT_AUDIENCE: dict[str, str] = {
     EventKind.LOOP_DECIDED: EventAudience.DECISION,  # as /decisions/ shows it
     EventKind.CANDIDATE_WITHDRAWN: EventAudience.DECISION,
     EventKind.REMINDER_RESENT: EventAudience.RECRUITERS,  # data carries the recipient's email address
-    EventKind.CANDIDATE_MESSAGED: EventAudience.RECRUITERS,  # what a recruiter wrote to the candidate
+    EventKind.MESSAGE_SENT: EventAudience.RECRUITERS,  # what a recruiter wrote to the candidate
 }
 
 

@@ -302,6 +302,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
+        f"/admin/hiring/candidate/{loop.candidate.pk}/message/",
+        f"/admin/hiring/loop/message/?loop={loop.pk}&loop={ahead.pk}",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

@@ -141,7 +141,7 @@ class Migration(migrations.Migration):
                     ("candidate.erased", "Candidate Erased"),
                     ("candidate.exported", "Candidate Exported"),
                     ("user.deactivated", "User Deactivated"),
-                    ("candidate.messaged", "Candidate Messaged"),
+                    ("message.sent", "Message Sent"),
                 ],
                 max_length=40,
             ),

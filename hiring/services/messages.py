@@ -128,7 +128,7 @@ def _write(
     events = Event.objects.bulk_create(
         [
             Event(
-                kind=EventKind.CANDIDATE_MESSAGED,
+                kind=EventKind.MESSAGE_SENT,
                 actor=actor,
                 candidate_id=row.recipient_candidate_id,
                 loop_id=row.payload["loop_id"],
