@@ -669,7 +669,8 @@ def test_the_hiring_manager_records_a_hire_when_the_rules_allow(world):
 
 def test_a_recruiter_can_reject_from_the_debrief(world, loop):
     response = signed_in(world.recruiter).post(
-        reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "reject", "rejection_reason": "position_filled", "reason": "Role filled."}
+        reverse("decide", kwargs={"loop_id": loop.pk}),
+        {"outcome": "reject", "rejection_reason": "position_filled", "reason": "Role filled."},
     )
     assert response.status_code == 302
     loop.refresh_from_db()
