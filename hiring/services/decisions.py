@@ -57,14 +57,26 @@ def decide(
     a reason from the list (RejectionReason.code) and says why in `reason`."""
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "The outcome is hire or reject."})
-    listed = _rejection_reason(rejection_reason, outcome)
     loop = _lock_loop(loop.pk)
     if not _may_decide(by, loop):
         raise NotPermitted("Only the hiring manager or a recruiter can record a decision.")
     _require_open(loop)
     if outcome == Outcome.REJECT:
-        reason = _require_reason(reason, "candidate is rejected")
+        # Both missing pieces are named at once: the reason from the list and the text beside it.
+        errors: dict[str, list[str]] = {}
+        listed = None
+        try:
+            listed = _rejection_reason(rejection_reason, outcome)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            reason = _require_reason(reason, "candidate is rejected")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
     else:
+        listed = _rejection_reason(rejection_reason, outcome)
         problems = selectors.hire_blockers(loop)
         if problems:
             raise DomainError("A hire cannot be recorded yet: " + " ".join(problems))
