@@ -144,7 +144,9 @@ def rich_candidate(world, client, subscription):
     decided = world.awaiting_decision_loop(candidate)
     for card in Scorecard.objects.filter(round__loop=decided)[:2]:
         Scorecard.objects.filter(pk=card.pk).update(notes=f"{NAME} explained the cache well.")
-    services.decide(loop=decided, outcome=Outcome.REJECT, by=world.manager, reason=f"{NAME} lacks depth.")
+    services.decide(
+        loop=decided, outcome=Outcome.REJECT, rejection_reason="skills", by=world.manager, reason=f"{NAME} lacks depth."
+    )
 
     # A second position, so the candidate can have a second loop (one open loop per position).
     second_position = world.position

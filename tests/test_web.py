@@ -909,9 +909,10 @@ def test_the_debrief_loads_in_constant_queries(world, loop, django_assert_num_qu
     client = signed_in(world.manager)
     # 1. session  2. user  3. interviewer profile  4. the loop with candidate, position, department,
     # hiring manager, veto and decision  5. its rounds with interviewers  6. their competencies
-    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies.
+    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies
+    # 9. the rejection reasons the decision form offers.
     # The hire blockers come from the rounds and scorecards already read.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(debrief_url(loop))
     assert response.status_code == 200
 
