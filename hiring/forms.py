@@ -10,7 +10,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hiring.models import RATING_MAX, RATING_MIN, RATING_SCALE, Competency, Outcome, Recommendation, Scorecard
+from hiring.models import (
+    RATING_MAX,
+    RATING_MIN,
+    RATING_SCALE,
+    Competency,
+    Outcome,
+    Recommendation,
+    RejectionReason,
+    Scorecard,
+)
 from hiring.rules import DomainError
 
 NOTES_MAX = 20_000
@@ -182,6 +191,14 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=NOTES_MAX,
         help_text="Required to reject; it goes on record.",
+    )
+    # From the recruiters' list (RejectionReason), so rejections can be counted; the text says the rest.
+    rejection_reason = forms.ModelChoiceField(
+        label=_("Reason for a rejection"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=_("— pick one to reject —"),
     )
     # A hire cannot be undone from these pages, so, like a veto, it takes a second, explicit step.
     # Checked here on the server: a page without JavaScript, or a forged post, needs it too.

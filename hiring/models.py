@@ -584,12 +584,41 @@ class Outcome(models.TextChoices):
     REJECT = "reject", "Reject"
 
 
+class RejectionReason(models.Model):
+    """Why a candidate was rejected, from a list the recruiters keep, so rejections can be counted.
+
+    Reference data: a reason in use is deactivated, never deleted (decisions point at it)."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text=_("A stable code for the API and reports."))
+    label = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Decision(models.Model):
     loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(blank=True)
+    # A reject made since the list exists names one; older rejects and hires have none.
+    rejection_reason = models.ForeignKey(
+        RejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
     decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="reject") | Q(rejection_reason__isnull=True),
+                name="decision_reason_only_on_reject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()}: {self.loop}"
@@ -691,6 +720,8 @@ class CandidateAvailability(models.Model):
     def __str__(self) -> str:
         return f"{self.candidate_id}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
 
+    MESSAGE_SENT = "message.sent"
+
 
 class Event(models.Model):
     """The append-only record of every state change: who, what, when and why.
@@ -737,6 +768,9 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation to recruiter"
     VETO_NOTICE = "veto_notice", "Veto notice"
     AVAILABILITY_REQUEST = "availability_request", "Availability request"
+    # A message a recruiter wrote to a candidate (hiring/messaging.py): subject and body
+    # rendered when it was written, kept in the payload, sent like any reminder.
+    MESSAGE = "message", "Message"
 
 
 class ReminderStatus(models.TextChoices):
@@ -785,6 +819,13 @@ class Reminder(models.Model):
             # Claims whose worker died, found apart (outbox.recover_expired): few rows.
             models.Index(
                 fields=["claimed_until"], name="reminder_claimed_until", condition=Q(status=ReminderStatus.CLAIMED)
+            ),
+            # A candidate's timeline: every email they were sent, newest first, read from
+            # the front and stopped after a page (selectors.candidate_emails).
+            models.Index(
+                fields=["recipient_candidate", "-created_at", "-id"],
+                name="reminder_candidate_timeline",
+                condition=Q(recipient_candidate__isnull=False),
             ),
         ]
 
@@ -1066,3 +1107,53 @@ class InterviewerPool(models.Model):
 
     def __str__(self) -> str:
         return f"Pool: {self.get_kind_display()}"
+
+
+# --- talking to candidates (issue 12) ------------------------------------------------------
+
+
+class MessageTemplate(models.Model):
+    """A message recruiters send candidates, written once per language
+    (MessageTemplateTranslation). Reference data, edited in the admin."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageTemplateTranslation(models.Model):
+    """A template's subject and body in one language. Placeholders such as
+    {candidate_name} are filled by hiring/messaging.py with str.format_map over a
+    fixed list: the text is never run as a Django template."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=5, choices=LANGUAGES)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=10000)
+
+    class Meta:
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="message_translation_once_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"
+
+    def clean(self) -> None:
+        from hiring.messaging import check_text
+
+        errors = {}
+        for field in ("subject", "body"):
+            try:
+                check_text(getattr(self, field) or "", single_line=field == "subject")
+            except ValidationError as exc:
+                errors[field] = exc.messages
+        if errors:
+            raise ValidationError(errors)

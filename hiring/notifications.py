@@ -147,6 +147,10 @@ def context(reminder: Reminder) -> dict:
 
 def render(reminder: Reminder) -> tuple[str, str]:
     """(subject, text) in the recipient's language. A template's first line is the subject."""
+    if reminder.kind == Kind.MESSAGE:
+        # Written by a recruiter and rendered when it was written (hiring/messaging.py).
+        payload = reminder.payload
+        return single_line(str(payload.get("subject", ""))), str(payload.get("body", "")).rstrip() + "\n"
     with translation.override(reminder.payload.get("language") or settings.LANGUAGE_CODE):
         ctx = context(reminder)
         # The subject is the template's first line, so no value may break a line: a name with

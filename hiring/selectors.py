@@ -266,6 +266,7 @@ EVENT_AUDIENCE: dict[str, str] = {
     EventKind.AVAILABILITY_REQUESTED: EventAudience.RECRUITERS,
     EventKind.AVAILABILITY_GIVEN: EventAudience.RECRUITERS,
     EventKind.LOOP_BOOKED: EventAudience.LOOP,
+    EventKind.MESSAGE_SENT: EventAudience.RECRUITERS,  # what a recruiter wrote to the candidate
 }
 
 
@@ -441,6 +442,7 @@ def loop_for_debrief(loop_id: int) -> Loop | None:
             "position__hiring_manager",
             "veto_scorecard__round__interviewer__user",
             "decision__decided_by",
+            "decision__rejection_reason",
         )
         .prefetch_related(
             Prefetch(
@@ -535,3 +537,82 @@ def kit_questions(competencies: list[Competency]) -> list[tuple[Competency, list
     ):
         by_competency[question.competency_id].append(question)
     return [(c, by_competency[c.pk]) for c in competencies]
+
+
+# --- talking to candidates (issue 12) --------------------------------------------------
+
+TIMELINE_LIMIT = 50
+
+
+def candidate_emails(candidate_id: int, *, limit: int = TIMELINE_LIMIT) -> list:
+    """Every email the candidate was sent or is due to be sent, automatic (invitations,
+    reminders, cancellations, veto notices) or written by a recruiter, newest first:
+    one query, read from reminder_candidate_timeline and stopped after `limit` rows."""
+    from hiring.models import Reminder
+
+    return list(
+        Reminder.objects.filter(recipient_candidate_id=candidate_id)
+        .order_by("-created_at", "-id")
+        .only(
+            "id",
+            "kind",
+            "status",
+            "created_at",
+            "due_at",
+            "sent_at",
+            "attempts",
+            "last_error",
+            "payload",
+            "time_zone",
+            "email",
+            "key",
+            "recipient_candidate_id",
+            "round_id",
+            "urgent",
+        )[:limit]
+    )
+
+
+# The reason counted for a vetoed loop: a veto ends a loop without a decision row.
+VETOED = "vetoed"
+UNSPECIFIED = "unspecified"
+
+
+def rejection_reason_counts(
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    position_id: int | None = None,
+    department_id: int | None = None,
+) -> list[dict]:
+    """How many loops were rejected for each reason, most first, in one aggregate query.
+
+    Rejected loops, by when they closed: a decision's reason from the list; a veto
+    counts as "vetoed"; a reject recorded before the list existed as "unspecified".
+    Rows: {"code", "label", "count"}; the label is the list's, or empty for the two
+    reserved codes (the caller names them in the reader's language).
+    """
+    from django.db.models import CharField, F
+    from django.db.models.functions import Coalesce
+
+    loops = Loop.objects.filter(status=LoopStatus.REJECTED)
+    if since is not None:
+        loops = loops.filter(closed_at__gte=since)
+    if until is not None:
+        loops = loops.filter(closed_at__lt=until)
+    if position_id is not None:
+        loops = loops.filter(position_id=position_id)
+    if department_id is not None:
+        loops = loops.filter(position__department_id=department_id)
+    code = Case(
+        When(veto_scorecard__isnull=False, then=Value(VETOED)),
+        default=Coalesce(F("decision__rejection_reason__code"), Value(UNSPECIFIED)),
+        output_field=CharField(),
+    )
+    rows = (
+        loops.annotate(code=code, label=Coalesce(F("decision__rejection_reason__label"), Value("")))
+        .values("code", "label")
+        .annotate(count=Count("id"))
+        .order_by("-count", "code")
+    )
+    return list(rows)

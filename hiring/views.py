@@ -470,7 +470,13 @@ def decide(request: HttpRequest, loop_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             decision = services.decide(
-                loop=loop, outcome=form.cleaned_data["outcome"], by=request.user, reason=form.cleaned_data["reason"]
+                loop=loop,
+                outcome=form.cleaned_data["outcome"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                rejection_reason=(
+                    form.cleaned_data["rejection_reason"].code if form.cleaned_data["rejection_reason"] else None
+                ),
             )
         except (ValidationError, DomainError) as error:
             apply_service_error(form, error)

@@ -109,7 +109,9 @@ def test_the_author_reads_her_own_scorecard_before_anyone_else_has_submitted(sce
 
 
 def test_a_decision_is_read_by_recruiters_and_the_hiring_manager_only(scene):
-    decision = services.decide(loop=scene.own, outcome="reject", reason="Not this time.", by=scene.world.recruiter)
+    decision = services.decide(
+        loop=scene.own, outcome="reject", rejection_reason="other", reason="Not this time.", by=scene.world.recruiter
+    )
     expected = {"recruiter": 200, "manager": 200, "ivy0": 404, "ivy1": 404, "outsider": 404, "anonymous": 401}
     got = {role: scene.clients[role].get(f"/api/v1/decisions/{decision.pk}/").status_code for role in expected}
     assert got == expected
@@ -161,13 +163,13 @@ def _write_cases():
         "decide own": (
             "post",
             "loops/{own.pk}/decision",
-            lambda s: {"outcome": "reject", "reason": "Not a fit."},
+            lambda s: {"outcome": "reject", "rejection_reason": "skills", "reason": "Not a fit."},
             {"recruiter": 201, "readonly": 403, "manager": 201, "ivy1": 403, "outsider": 404, "anonymous": 401},
         ),
         "decide other": (
             "post",
             "loops/{other.pk}/decision",
-            lambda s: {"outcome": "reject", "reason": "Not a fit."},
+            lambda s: {"outcome": "reject", "rejection_reason": "skills", "reason": "Not a fit."},
             {"recruiter": 201, "manager": 404, "ivy1": 404},
         ),
         "schedule other": (
@@ -278,7 +280,9 @@ def test_rounds_of_other_loops_are_not_listed(scene):
 
 
 def test_decisions_are_not_listed_to_interviewers(scene):
-    services.decide(loop=scene.own, outcome="reject", reason="Not this time.", by=scene.world.recruiter)
+    services.decide(
+        loop=scene.own, outcome="reject", rejection_reason="other", reason="Not this time.", by=scene.world.recruiter
+    )
     assert _ids(scene.clients["ivy1"].get("/api/v1/decisions/")) == set()
     assert len(_ids(scene.clients["manager"].get("/api/v1/decisions/"))) == 1
 
@@ -348,6 +352,8 @@ EVENT_MATRIX = {
     EventKind.AVAILABILITY_REQUESTED: _RECRUITERS,
     EventKind.AVAILABILITY_GIVEN: _RECRUITERS,
     EventKind.LOOP_BOOKED: _PIPELINE,
+    # Issue 12: what a recruiter wrote to the candidate is the recruiters' record (recorded on the loop).
+    EventKind.MESSAGE_SENT: _RECRUITERS,
 }
 
 
@@ -394,7 +400,13 @@ def test_each_role_reads_each_kind_of_event_as_it_reads_the_object_it_describes(
 
 
 def test_a_decision_reason_never_reaches_the_panel_through_the_event_feed(scene):
-    services.decide(loop=scene.own, outcome="reject", reason="Salary expectations too high.", by=scene.world.recruiter)
+    services.decide(
+        loop=scene.own,
+        outcome="reject",
+        rejection_reason="other",
+        reason="Salary expectations too high.",
+        by=scene.world.recruiter,
+    )
     for role in ("ivy0", "ivy1"):
         assert (
             "Salary expectations" not in scene.clients[role].get("/api/v1/events/", {"page_size": 200}).content.decode()
@@ -417,7 +429,9 @@ def test_a_hiring_manager_who_sits_on_another_positions_loop_reads_it_as_a_panel
     assert _ids(hank.get("/api/v1/loops/")) == {scene.own.pk, scene.other.pk}
     assert set(scene.other.rounds.values_list("pk", flat=True)) <= _ids(hank.get("/api/v1/rounds/", {"page_size": 200}))
     assert _ids(hank.get("/api/v1/scorecards/")) == {scene.ivy0_scorecard.pk}
-    services.decide(loop=scene.other, outcome="reject", reason="Olga's reason.", by=world.recruiter)
+    services.decide(
+        loop=scene.other, outcome="reject", rejection_reason="other", reason="Olga's reason.", by=world.recruiter
+    )
     assert _ids(hank.get("/api/v1/decisions/")) == set()
     decided = hank.get("/api/v1/events/", {"loop": scene.other.pk, "kind": "loop.decided"}).json()["results"]
     assert [(row["redacted"], row["reason"]) for row in decided] == [(True, "")]

@@ -180,6 +180,10 @@ def rich_candidate(world, client, subscription):
             private_note=f"{NAME} has a competing offer.",
         )
     services.decide(loop=decided, outcome=Outcome.REJECT, by=world.manager, reason=f"{NAME} lacks depth.")
+        Scorecard.objects.filter(pk=card.pk).update(notes=f"{NAME} explained the cache well.")
+    services.decide(
+        loop=decided, outcome=Outcome.REJECT, rejection_reason="skills", by=world.manager, reason=f"{NAME} lacks depth."
+    )
 
     # A second position, so the candidate can have a second loop (one open loop per position).
     second_position = world.position

@@ -492,7 +492,9 @@ def test_feedback_nudges_are_withdrawn_when_the_loop_is_closed(world, close):
     second = loop.rounds.get(order=2)
     services.mark_round_held(round=second, by=world.recruiter)
     if close == "reject":
-        services.decide(loop=loop, outcome="reject", by=world.recruiter, reason="Hired someone else.")
+        services.decide(
+            loop=loop, outcome="reject", rejection_reason="other", by=world.recruiter, reason="Hired someone else."
+        )
     else:
         services.withdraw(loop=loop, by=world.recruiter, reason="Took another offer.")
     # Withdrawn with the change itself, in its transaction, not later by the sweep.

@@ -414,8 +414,8 @@ def test_only_the_hiring_manager_or_a_recruiter_decides(world):
 def test_a_reject_needs_a_reason_and_cancels_what_is_left(world):
     loop = world.scheduled_loop(start=soon())
     with pytest.raises(ValidationError, match="Say why"):
-        services.decide(loop=loop, outcome="reject", by=world.manager, reason="")
-    services.decide(loop=loop, outcome="reject", by=world.manager, reason="Role closed.")
+        services.decide(loop=loop, outcome="reject", rejection_reason="other", by=world.manager, reason="")
+    services.decide(loop=loop, outcome="reject", rejection_reason="other", by=world.manager, reason="Role closed.")
     assert set(loop.rounds.values_list("status", flat=True)) == {RoundStatus.CANCELLED}
 
 

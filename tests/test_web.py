@@ -669,7 +669,8 @@ def test_the_hiring_manager_records_a_hire_when_the_rules_allow(world):
 
 def test_a_recruiter_can_reject_from_the_debrief(world, loop):
     response = signed_in(world.recruiter).post(
-        reverse("decide", kwargs={"loop_id": loop.pk}), {"outcome": "reject", "reason": "Role filled."}
+        reverse("decide", kwargs={"loop_id": loop.pk}),
+        {"outcome": "reject", "rejection_reason": "position_filled", "reason": "Role filled."},
     )
     assert response.status_code == 302
     loop.refresh_from_db()
@@ -909,9 +910,10 @@ def test_the_debrief_loads_in_constant_queries(world, loop, django_assert_num_qu
     client = signed_in(world.manager)
     # 1. session  2. user  3. interviewer profile  4. the loop with candidate, position, department,
     # hiring manager, veto and decision  5. its rounds with interviewers  6. their competencies
-    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies.
+    # 7. the scorecards with round, interviewer and author  8. their ratings with competencies
+    # 9. the rejection reasons the decision form offers.
     # The hire blockers come from the rounds and scorecards already read.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(debrief_url(loop))
     assert response.status_code == 200
 

@@ -110,7 +110,9 @@ def test_record_hire_on_the_debrief_needs_an_explicit_confirmation(world):
 
 def test_a_reject_on_the_debrief_needs_no_hire_confirmation(world):
     loop = world.awaiting_decision_loop()
-    response = signed_in(world.manager).post(reverse("decide", args=[loop.pk]), {"outcome": "reject", "reason": "No."})
+    response = signed_in(world.manager).post(
+        reverse("decide", args=[loop.pk]), {"outcome": "reject", "rejection_reason": "other", "reason": "No."}
+    )
     assert response.status_code == 302
     assert Decision.objects.get(loop=loop).outcome == "reject"
 

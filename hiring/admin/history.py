@@ -104,6 +104,8 @@ def describe(event: Event, *, zone: str) -> str:
         return _("Withdrawn by %(who)s (the loop was %(from)s)") % {"who": who, "from": _status(data.get("from"))}
     if kind == EventKind.REMINDER_RESENT:
         return _("Reminder sent again by %(who)s") % {"who": who}
+    if kind == EventKind.MESSAGE_SENT:
+        return _("Message written by %(who)s: “%(subject)s”") % {"who": who, "subject": data.get("subject", "")}
     if kind == EventKind.CANDIDATE_ERASED:
         return _("Personal data erased")
     if kind == EventKind.CANDIDATE_EXPORTED:

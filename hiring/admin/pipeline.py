@@ -21,9 +21,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hiring import selectors, services
+from hiring.admin import messaging as messaging_admin
 from hiring.admin.board import CandidateListExportMixin
 from hiring.admin.history import history_table
 from hiring.admin.privacy import CandidatePrivacyMixin
@@ -202,7 +204,7 @@ class CandidateAdmin(
     list_display = ["candidate", "pipeline", "next_interview"]
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
     search_fields = ["full_name", "email"]
-    readonly_fields = ["pipeline_detail", "history", "resume_file"]
+    readonly_fields = ["pipeline_detail", "emails", "history", "resume_file"]
     actions = ["withdraw_selected", "erase_selected", "export_selected"]
     Media = PipelineMedia
 
@@ -218,7 +220,7 @@ class CandidateAdmin(
             (_("Materials"), {"fields": materials}),
         ]
         if obj is not None:
-            fieldsets.append((_("Loops and history"), {"fields": ["pipeline_detail", "history"]}))
+            fieldsets.append((_("Loops and history"), {"fields": ["pipeline_detail", "emails", "history"]}))
         return fieldsets
 
     @admin.display(description=_("Current résumé"))
@@ -232,6 +234,22 @@ class CandidateAdmin(
             filesizeformat(candidate.resume_size or 0),
             format_local(candidate.resume_uploaded_at, timezone.get_current_timezone_name()),
         )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/message/",
+                view(lambda request, pk: messaging_admin.candidate_message_view(self, request, pk)),
+                name="hiring_candidate_message",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("Emails"))
+    def emails(self, candidate: Candidate) -> str:
+        # Automatic and written, newest first; one query, bounded (hiring/admin/messaging.py).
+        return messaging_admin.email_timeline(candidate)
 
     @admin.display(description="Candidate", ordering="full_name")
     def candidate(self, candidate: Candidate) -> str:
@@ -257,7 +275,11 @@ class CandidateAdmin(
 
     @admin.display(description="Loops")
     def pipeline_detail(self, candidate: Candidate) -> str:
-        loops = selectors.loops_with_pipeline().filter(candidate=candidate).select_related("decision__decided_by")
+        loops = (
+            selectors.loops_with_pipeline()
+            .filter(candidate=candidate)
+            .select_related("decision__decided_by", "decision__rejection_reason")
+        )
         scorecards = (
             Scorecard.objects.filter(round__loop__candidate=candidate, submitted_at__isnull=False)
             .select_related("round", "author")
@@ -374,7 +396,7 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
     ]
     fields = readonly_fields
     inlines = [RoundInline]
-    actions = ["decide_selected", "withdraw_selected"]
+    actions = ["decide_selected", "withdraw_selected", messaging_admin.message_loops_action]
     Media = PipelineMedia
 
     def get_queryset(self, request):
@@ -465,6 +487,11 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/", view(self.decide_view), name="hiring_loop_decide"),
+            path(
+                "message/",
+                view(lambda request: messaging_admin.loops_message_view(self, request)),
+                name="hiring_message_loops",
+            ),
             path("<int:pk>/withdraw/", view(self.withdraw_view), name="hiring_loop_withdraw"),
             path("<int:pk>/add-round/", view(self.add_round_view), name="hiring_loop_add_round"),
             *self.scheduling_urls(),
@@ -480,7 +507,13 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
         loop = self._loop(request, pk)
 
         def perform(data):
-            services.decide(loop=loop, outcome=data["outcome"], by=request.user, reason=data["reason"])
+            services.decide(
+                loop=loop,
+                outcome=data["outcome"],
+                by=request.user,
+                reason=data["reason"],
+                rejection_reason=data["rejection_reason"].code if data["rejection_reason"] else None,
+            )
             return f"Recorded the decision for {loop}."
 
         blockers = selectors.hire_blockers(loop)

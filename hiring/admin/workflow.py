@@ -41,6 +41,7 @@ from hiring.models import (
     LoopStatus,
     Outcome,
     Position,
+    RejectionReason,
     Round,
     RoundKind,
     RoundStatus,
@@ -239,6 +240,13 @@ class AddRoundForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    rejection_reason = forms.ModelChoiceField(
+        label=gettext_lazy("Reason for a rejection"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        help_text=gettext_lazy("Required for a reject: the reasons are counted."),
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required for a reject."
     )

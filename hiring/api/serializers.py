@@ -506,16 +506,30 @@ class ScorecardSerializer(serializers.Serializer):
 
 class DecisionWriteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rejection_reason = TextField(
+        max_length=50,
+        allow_blank=True,
+        default="",
+        help_text="Mandatory for a reject: the code of an active rejection reason (the recruiters' list); "
+        "none for a hire.",
+    )
     reason = TextField(max_length=5000, allow_blank=True, default="", help_text="Mandatory for a reject.")
 
 
 class DecisionSerializer(serializers.ModelSerializer):
     decided_by = PersonSerializer()
     decided_at = UTCDateTimeField()
+    rejection_reason = serializers.CharField(
+        source="rejection_reason.code",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The code of the reason from the list, for a reject; null for a hire.",
+    )
 
     class Meta:
         model = Decision
-        fields = ["id", "loop_id", "outcome", "decided_by", "reason", "decided_at"]
+        fields = ["id", "loop_id", "outcome", "decided_by", "rejection_reason", "reason", "decided_at"]
 
 
 # --- the record -----------------------------------------------------------------

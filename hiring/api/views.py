@@ -275,8 +275,14 @@ class LoopViewSet(LoopSchedulingActions, mixins.CreateModelMixin, ReadOnlyApiVie
     def decision(self, request, pk=None):
         loop = self.get_object()
         data = self.input(s.DecisionWriteSerializer)
-        decision = services.decide(loop=loop, outcome=data["outcome"], reason=data["reason"], by=request.user)
-        decision = Decision.objects.select_related("decided_by").get(pk=decision.pk)
+        decision = services.decide(
+            loop=loop,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            rejection_reason=data["rejection_reason"] or None,
+            by=request.user,
+        )
+        decision = Decision.objects.select_related("decided_by", "rejection_reason").get(pk=decision.pk)
         return Response(s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -421,7 +427,7 @@ class DecisionViewSet(ReadOnlyApiViewSet):
     ordering_fields = ["id", "decided_at"]
 
     def get_queryset(self):
-        return access.visible_decisions(self.user, Decision.objects.select_related("decided_by"))
+        return access.visible_decisions(self.user, Decision.objects.select_related("decided_by", "rejection_reason"))
 
 
 class EventViewSet(ReadOnlyApiViewSet):

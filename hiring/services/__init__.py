@@ -9,6 +9,7 @@ sees what the first did.
 
 One module per domain (common, candidates, loops, rounds, scorecards,
 decisions, integrations, reminders, privacy, materials); callers import the package and call
+decisions, integrations, reminders, messages, privacy); callers import the package and call
 `services.<function>`, so the re-exports below are the public surface.
 
 Invalid input raises django.core.exceptions.ValidationError (a 400 with the
@@ -55,6 +56,7 @@ from hiring.services.integrations import (
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
 from hiring.services.materials import remove_resume, update_materials, upload_resume
+from hiring.services.messages import send_message, send_template_to_loops
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,
@@ -132,6 +134,8 @@ __all__ = [
     "revoke_api_token",
     "save_scorecard_draft",
     "schedule_round",
+    "send_message",
+    "send_template_to_loops",
     "set_calendar_feed",
     "set_load_limits",
     "set_pool",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring import reminders, selectors
 from hiring.models import (
@@ -13,6 +14,7 @@ from hiring.models import (
     Loop,
     LoopStatus,
     Outcome,
+    RejectionReason,
 )
 from hiring.rules import (
     DomainError,
@@ -29,10 +31,30 @@ def _may_decide(user: User | None, loop: Loop) -> bool:
     return user is None or user.pk == loop.position.hiring_manager_id or user.has_perm("hiring.add_decision")
 
 
+def _rejection_reason(code: str | None, outcome: str) -> RejectionReason | None:
+    """The reject's reason from the list (by code); a hire takes none."""
+    code = (code or "").strip()
+    if outcome != Outcome.REJECT:
+        if code:
+            raise ValidationError({"rejection_reason": _("A hire takes no rejection reason.")})
+        return None
+    if not code:
+        raise ValidationError({"rejection_reason": _("Pick the reason for the rejection from the list.")})
+    found = RejectionReason.objects.filter(code=code, is_active=True).first()
+    if found is None:
+        raise ValidationError(
+            {"rejection_reason": _("Unknown rejection reason “%(code)s”; pick one from the list.") % {"code": code}}
+        )
+    return found
+
+
 @transaction.atomic
-def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> Decision:
+def decide(
+    *, loop: Loop, outcome: str, by: User | None, reason: str = "", rejection_reason: str | None = None
+) -> Decision:
     """Record the hire or reject. The loop row is locked first, so a veto that
-    commits before this runs is seen here and the hire is refused."""
+    commits before this runs is seen here and the hire is refused. A reject names
+    a reason from the list (RejectionReason.code) and says why in `reason`."""
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "The outcome is hire or reject."})
     loop = _lock_loop(loop.pk)
@@ -40,13 +62,28 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
         raise NotPermitted("Only the hiring manager or a recruiter can record a decision.")
     _require_open(loop)
     if outcome == Outcome.REJECT:
-        reason = _require_reason(reason, "candidate is rejected")
+        # Both missing pieces are named at once: the reason from the list and the text beside it.
+        errors: dict[str, list[str]] = {}
+        listed = None
+        try:
+            listed = _rejection_reason(rejection_reason, outcome)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            reason = _require_reason(reason, "candidate is rejected")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
     else:
+        listed = _rejection_reason(rejection_reason, outcome)
         problems = selectors.hire_blockers(loop)
         if problems:
             raise DomainError("A hire cannot be recorded yet: " + " ".join(problems))
     now = timezone.now()
-    decision = Decision.objects.create(loop=loop, outcome=outcome, decided_by=by, reason=reason, decided_at=now)
+    decision = Decision.objects.create(
+        loop=loop, outcome=outcome, decided_by=by, reason=reason, rejection_reason=listed, decided_at=now
+    )
     if outcome == Outcome.REJECT:
         _close_remaining_rounds(loop, by, "The candidate was rejected.")
     loop.status = LoopStatus.HIRED if outcome == Outcome.HIRE else LoopStatus.REJECTED
@@ -59,7 +96,11 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
         actor=by,
         loop=loop,
         reason=reason,
-        data={"outcome": outcome, "decision_id": decision.pk},
+        data={
+            "outcome": outcome,
+            "decision_id": decision.pk,
+            "rejection_reason": listed.code if listed is not None else None,
+        },
     )
     return decision
 

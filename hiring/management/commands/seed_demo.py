@@ -24,6 +24,9 @@ from hiring.models import (
     Department,
     Interviewer,
     Loop,
+    LoopStatus,
+    MessageTemplate,
+    MessageTemplateTranslation,
     Position,
     Question,
     Recommendation,
@@ -327,6 +330,53 @@ NOTES = {
     ],
 }
 
+# Rejected loops say why, from the reasons list (migration 0018 writes the list), so the
+# insights page has reasons to count.
+REJECTIONS = [
+    ("skills", "Not enough depth in system design for this level."),
+    ("experience", "Has led small teams only; the role leads three."),
+    ("compensation", "Salary expectations well above the band."),
+    ("communication", "Hard to follow in the written exercise and in the debrief call."),
+]
+
+# Templates recruiters write from, in several languages (English is the fallback).
+MESSAGE_TEMPLATES = {
+    "Next interview": {
+        "en": (
+            "Your next interview for {position}",
+            "Hello {candidate_name},\n\nThank you for your time so far. Your next interview for {position} is on "
+            "{next_interview} (your time).\n\nBest regards,\n{recruiter_name}",
+        ),
+        "es": (
+            "Tu próxima entrevista para {position}",
+            "Hola {candidate_name}:\n\nGracias por tu tiempo. Tu próxima entrevista para {position} es el "
+            "{next_interview} (tu hora).\n\nUn saludo,\n{recruiter_name}",
+        ),
+        "fr": (
+            "Votre prochain entretien pour {position}",
+            "Bonjour {candidate_name},\n\nMerci pour votre temps. Votre prochain entretien pour {position} aura lieu "
+            "le {next_interview} (votre heure).\n\nCordialement,\n{recruiter_name}",
+        ),
+        "de": (
+            "Ihr nächstes Gespräch für {position}",
+            "Hallo {candidate_name},\n\nvielen Dank für Ihre Zeit. Ihr nächstes Gespräch für {position} ist am "
+            "{next_interview} (Ihre Zeit).\n\nViele Grüße\n{recruiter_name}",
+        ),
+    },
+    "Thank you for applying": {
+        "en": (
+            "Thank you for your interest in {position}",
+            "Hello {candidate_name},\n\nThank you for applying for {position}. We will be in touch within a few "
+            "days about the next steps.\n\nBest regards,\n{recruiter_name}",
+        ),
+        "pt": (
+            "Obrigado pelo seu interesse em {position}",
+            "Olá {candidate_name},\n\nObrigado pela sua candidatura para {position}. Entraremos em contacto nos "
+            "próximos dias.\n\nCumprimentos,\n{recruiter_name}",
+        ),
+    },
+}
+
 
 class Command(BaseCommand):
     help = "Seed a demo company with candidates in every state. Refuses to run on a database that has candidates."
@@ -341,6 +391,7 @@ class Command(BaseCommand):
         self.now = timezone.now().replace(second=0, microsecond=0)
         with transaction.atomic():
             self.build_company()
+            self.build_message_templates()
         counts: dict[str, int] = {}
         for index, (name, zone, language) in enumerate(CANDIDATES):
             state = STATES[index % len(STATES)]
@@ -360,6 +411,14 @@ class Command(BaseCommand):
                 self.add_materials(candidate, position)
             self.drive(candidate, position, state, index)
             counts[state] = counts.get(state, 0) + 1
+        # A recruiter wrote to the scheduled candidates: the timeline shows written emails beside automatic ones.
+        scheduled = list(Loop.objects.filter(status=LoopStatus.SCHEDULED).order_by("pk").values_list("pk", flat=True))
+        if scheduled:
+            services.send_template_to_loops(
+                loop_ids=scheduled[:20],
+                template=MessageTemplate.objects.get(name="Next interview"),
+                by=self.recruiter_for(self.positions[0]),
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(PEOPLE) + len(RECRUITERS) + len(MANAGERS)} employees in "
@@ -370,6 +429,14 @@ class Command(BaseCommand):
         )
 
     # --- the company ---
+
+    def build_message_templates(self) -> None:
+        for name, texts in MESSAGE_TEMPLATES.items():
+            template = MessageTemplate.objects.create(name=name)
+            MessageTemplateTranslation.objects.bulk_create(
+                MessageTemplateTranslation(template=template, language=code, subject=subject, body=body)
+                for code, (subject, body) in texts.items()
+            )
 
     def build_company(self) -> None:
         departments = {name: Department.objects.create(name=name) for name in DEPARTMENTS}
@@ -607,11 +674,13 @@ class Command(BaseCommand):
                     loop=loop, outcome="hire", by=position.hiring_manager, reason="Strong panel, bar raiser in favour."
                 )
             elif state == "rejected":
+                code, why = REJECTIONS[index % len(REJECTIONS)]
                 services.decide(
                     loop=loop,
                     outcome="reject",
+                    rejection_reason=code,
                     by=position.hiring_manager,
-                    reason="Not enough depth in system design for this level.",
+                    reason=why,
                 )
         except DomainError as exc:  # pragma: no cover - the demo data is built to satisfy the rules
             raise CommandError(f"Demo loop for {candidate} broke a rule: {exc}") from exc
