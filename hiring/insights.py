@@ -46,12 +46,12 @@ from django.db.models.functions import Coalesce, Lead
 from django.utils.translation import gettext_lazy as _
 
 from hiring.models import (
+    OPEN_LOOP_STATUSES,
     Department,
-    EventKind,
     Event,
+    EventKind,
     Loop,
     LoopStatus,
-    OPEN_LOOP_STATUSES,
     Position,
     Rating,
     Recommendation,

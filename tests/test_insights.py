@@ -21,7 +21,6 @@ from hiring.models import (
     Loop,
     LoopPlan,
     Position,
-    Recommendation,
     Round,
     RoundTemplate,
     Scorecard,
@@ -108,8 +107,8 @@ def company(world, settings):
     set_states(
         company.b,
         t0,
-        [(created, "", 0), (scheduled, "scheduled", 2), (changed, "in_progress", 3), (changed, "awaiting_decision", 3.5),
-         (EventKind.LOOP_DECIDED, "", 4)],
+        [(created, "", 0), (scheduled, "scheduled", 2), (changed, "in_progress", 3),
+         (changed, "awaiting_decision", 3.5), (EventKind.LOOP_DECIDED, "", 4)],
     )  # fmt: skip
     set_states(company.c, t0, [(created, "", 0), (scheduled, "scheduled", 1), (changed, "in_progress", 1.5),
                                (EventKind.LOOP_VETOED, "", 2)])  # fmt: skip
@@ -253,7 +252,7 @@ def test_interviewer_calibration(company, world):
         assert row["mean_rating"] == round(sum(scores) / len(scores), 2)
         assert row["panel_mean"] == round(panel[name][0] / panel[name][1], 2)
         assert row["lean"] == round(float(leans[name]), 2)
-        assert row["z_score"] == round(float((leans[name] - centre)) / spread, 2)
+        assert row["z_score"] == round(float(leans[name] - centre) / spread, 2)
     # Ivy3 rates far below her panels (z ≈ −2.0): harsh; nobody is 1.5 deviations above.
     assert people["Ivy3 Interviewer"]["flag"] == "Harsh"
     assert [name for name, row in people.items() if row["flag"]] == ["Ivy3 Interviewer"]
