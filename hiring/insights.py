@@ -755,13 +755,26 @@ class Insights:
         return self.tables[key]
 
 
-def compute(user: User, filters: Filters, *, now: dt.datetime) -> Insights:
-    """Every figure for this person and these filters: a fixed number of queries."""
-    positions = list(positions_for(user))
-    by_pk = {p.pk: p for p in positions}
-    departments = sorted({p.department for p in positions}, key=lambda d: d.name)
+def departments_for(user: User, positions: list[Position]) -> list[Department]:
+    """The departments of the filter: every one for a recruiter, those of their positions otherwise."""
     if is_recruiter(user):
-        departments = list(Department.objects.order_by("name"))
+        return list(Department.objects.order_by("name"))
+    return sorted({p.department for p in positions}, key=lambda d: d.name)
+
+
+def compute(
+    user: User,
+    filters: Filters,
+    *,
+    now: dt.datetime,
+    positions: list[Position] | None = None,
+    departments: list[Department] | None = None,
+) -> Insights:
+    """Every figure for this person and these filters: a fixed number of queries.
+    `positions`/`departments`: the person's, when the caller has read them already."""
+    positions = list(positions_for(user)) if positions is None else positions
+    by_pk = {p.pk: p for p in positions}
+    departments = departments_for(user, positions) if departments is None else departments
     loops = loops_for(user, filters)
     tables: list[Table] = []
     tables.extend(time_to_decision(loops, by_pk))
