@@ -307,3 +307,82 @@ def test_the_figures_cost_the_same_queries_at_two_sizes(company, world):
     with CaptureQueriesContext(connection) as large:
         figures(recruiter, first_day=None, last_day=None)
     assert len(small) == len(large)
+
+
+# --- the admin page ------------------------------------------------------------------------
+
+
+def staff(user) -> User:
+    User.objects.filter(pk=user.pk).update(is_staff=True)
+    return User.objects.get(pk=user.pk)
+
+
+def test_the_page_draws_every_chart_with_its_table_for_a_recruiter(company, world, client):
+    client.force_login(world.recruiter)
+    response = client.get("/admin/insights/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('role="img"') == 7  # seven charts, calibration among them
+    assert '<title id="chart-feedback_latency-title">' in html
+    assert "Interviewer calibration" in html and "Harsh" in html
+    assert 'style="' not in html.split('id="content-main"')[1]  # CSP: no inline style in the page's own part
+    index = client.get("/admin/")
+    assert b'href="/admin/insights/"' in index.content
+
+
+def test_a_hiring_manager_reads_the_page_without_calibration(company, world, client):
+    client.force_login(staff(world.manager))
+    response = client.get("/admin/insights/")
+    assert response.status_code == 200
+    assert b"Interviewer calibration" not in response.content.split(b'id="content-main"')[1].replace(
+        b"Interviewer calibration is shown to recruiters only.", b""
+    )
+    assert client.get("/admin/insights/?export=calibration&format=csv").status_code == 400
+
+
+def test_an_interviewer_may_not_read_insights(company, world, client):
+    client.force_login(staff(world.interviewers[0].user))
+    assert client.get("/admin/insights/").status_code == 403
+    assert b'href="/admin/insights/"' not in client.get("/admin/").content
+
+
+def test_a_bad_period_is_a_form_error(company, world, client):
+    client.force_login(world.recruiter)
+    response = client.get("/admin/insights/?first_day=2026-05-10&last_day=2026-05-01")
+    assert response.status_code == 400
+    assert b"The period ends before it starts." in response.content
+    assert client.get("/admin/insights/?first_day=not-a-date").status_code == 400
+    assert client.get("/admin/insights/?position=999999").status_code == 400
+
+
+def test_every_table_exports_to_csv_and_excel(company, world, client):
+    client.force_login(world.recruiter)
+    response = client.get("/admin/insights/?export=feedback_latency&format=csv")
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Interviewer,Scorecards,Average hours")
+    assert any(line.startswith("Ivy0 Interviewer,3,4.0,8.0,1,33.3,1") for line in lines)
+    response = client.get("/admin/insights/?export=pass_through&format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "Round kind"
+    assert ["Screen", 4, 3, 75, 1, 25] in values
+    assert client.get("/admin/insights/?export=nope&format=csv").status_code == 400
+
+
+def test_the_page_costs_the_same_queries_at_two_sizes(company, world, client):
+    client.force_login(world.recruiter)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/admin/insights/").status_code == 200
+    for _ in range(2):
+        world.awaiting_decision_loop()
+    with CaptureQueriesContext(connection) as large:
+        assert client.get("/admin/insights/").status_code == 200
+    assert len(small) == len(large)

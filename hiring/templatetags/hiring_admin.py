@@ -16,3 +16,12 @@ def failure_summary(context) -> list[dict]:
     if request is None or not request.user.is_authenticated:
         return []
     return summary(request)
+
+
+@register.simple_tag(takes_context=True)
+def may_view_insights(context) -> bool:
+    """The admin index links the Insights page for recruiters and hiring managers."""
+    from hiring import insights
+
+    request = context.get("request")
+    return request is not None and insights.may_view_insights(request.user)
