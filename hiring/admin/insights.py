@@ -108,7 +108,8 @@ def build_charts(result: insights.Insights) -> dict[str, charts.BarChart]:
         "feedback_latency",
         _("Average hours to feedback, by interviewer"),
         _(
-            "One bar per interviewer: average hours from the end of the interview to the scorecard. Bars past the target line are marked late."
+            "One bar per interviewer: average hours from the end of the interview to the scorecard. "
+            "Bars past the target line are marked late."
         ),
         [
             (
@@ -126,7 +127,8 @@ def build_charts(result: insights.Insights) -> dict[str, charts.BarChart]:
             "calibration",
             _("Lean of each interviewer against their panels"),
             _(
-                "One bar per interviewer: own mean rating minus the mean of the rest of the same panels. Right is lenient, left is harsh."
+                "One bar per interviewer: own mean rating minus the mean of the rest of the same panels. "
+                "Right is lenient, left is harsh."
             ),
             [
                 (
