@@ -136,15 +136,19 @@ def make_filters(
 ) -> Filters:
     """The days are whole days in the viewer's zone; both ends included. Raises ValueError
     (with a translated message) for an empty or too long period."""
-    last_day = last_day or today
-    first_day = first_day or last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    try:
+        last_day = last_day or today
+        first_day = first_day or last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        tz = ZoneInfo(zone)
+        start = dt.datetime.combine(first_day, dt.time(0), tz)
+        end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tz)
+        start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(_("The period is out of range.")) from exc
     if first_day > last_day:
         raise ValueError(_("The period ends before it starts."))
     if (last_day - first_day).days + 1 > MAX_PERIOD_DAYS:
         raise ValueError(_("The period is too long (at most %(days)s days).") % {"days": MAX_PERIOD_DAYS})
-    tz = ZoneInfo(zone)
-    start = dt.datetime.combine(first_day, dt.time(0), tz)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tz)
     return Filters(
         start=start,
         end=end,
@@ -534,14 +538,19 @@ def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
         F("duration_minutes") * dt.timedelta(minutes=1), output_field=DurationField()
     )
     owed = {
-        row["interviewer_id"]: row["owed"]
+        row["interviewer_id"]: row
         for row in Round.objects.filter(
             loop__in=loops.filter(status__in=OPEN_LOOP_STATUSES).values("pk"),
             status__in=[RoundStatus.SCHEDULED, RoundStatus.HELD],
         )
         .alias(ends=round_end)
         .filter(ends__lt=now - target)
-        .values("interviewer_id")
+        .values(
+            "interviewer_id",
+            "interviewer__user__first_name",
+            "interviewer__user__last_name",
+            "interviewer__user__username",
+        )
         .annotate(owed=Count("pk"))
         .order_by()
     }
@@ -577,27 +586,29 @@ def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
                 "max_hours": _round(_hours(row["longest"]), 1),
                 "late": row["late"],
                 "late_pct": _share(row["late"], row["n"]),
-                "overdue_now": owed.get(pk, 0),
+                "overdue_now": owed[pk]["owed"] if pk in owed else 0,
             }
         )
-    missing = [pk for pk in owed if pk not in seen]
-    if missing:
-        # People who owe feedback but have submitted none in the period: their names, one query.
-        from hiring.models import Interviewer
-
-        for person in Interviewer.objects.filter(pk__in=missing).select_related("user"):
-            table.rows.append(
-                {
-                    "interviewer_id": person.pk,
-                    "interviewer": _name(person.user.first_name, person.user.last_name, person.user.username),
-                    "scorecards": 0,
-                    "avg_hours": None,
-                    "max_hours": None,
-                    "late": 0,
-                    "late_pct": None,
-                    "overdue_now": owed[person.pk],
-                }
-            )
+    for pk, row in owed.items():
+        if pk in seen:
+            continue
+        # Owes feedback but has submitted none in the period.
+        table.rows.append(
+            {
+                "interviewer_id": pk,
+                "interviewer": _name(
+                    row["interviewer__user__first_name"],
+                    row["interviewer__user__last_name"],
+                    row["interviewer__user__username"],
+                ),
+                "scorecards": 0,
+                "avg_hours": None,
+                "max_hours": None,
+                "late": 0,
+                "late_pct": None,
+                "overdue_now": row["owed"],
+            }
+        )
     table.rows.sort(key=lambda r: (-(r["avg_hours"] or 0), r["interviewer"]))
     return table
 

@@ -386,3 +386,62 @@ def test_the_page_costs_the_same_queries_at_two_sizes(company, world, client):
     with CaptureQueriesContext(connection) as large:
         assert client.get("/admin/insights/").status_code == 200
     assert len(small) == len(large)
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_gives_the_same_figures(company, world, token_for):
+    api = token_for(world.recruiter)
+    body = api.get("/api/v1/insights/").json()
+    page = figures(world.recruiter, first_day=None, last_day=None)
+    for key, table in page.tables.items():
+        assert body[key] == table.rows, key
+    assert body["feedback_target_hours"] == 4.0
+    assert body["period"]["last_day"] == timezone.localdate().isoformat() or body["period"]["last_day"]
+    ivy0 = next(r for r in body["feedback_latency"] if r["interviewer"] == "Ivy0 Interviewer")
+    assert (ivy0["avg_hours"], ivy0["late"], ivy0["overdue_now"]) == (4.0, 1, 1)
+
+
+def test_the_api_narrows_a_hiring_manager_and_refuses_an_interviewer(company, world, token_for):
+    body = token_for(world.manager).get("/api/v1/insights/").json()
+    assert body["calibration"] is None
+    assert body["time_to_decision_by_position"][0]["position"] == "Backend Engineer"
+    other = Position.objects.create(
+        title="Not hers", department=world.product, hiring_manager=world.recruiter, recruiter=world.recruiter,
+        loop_plan=world.plan,
+    )  # fmt: skip
+    response = token_for(world.manager).get(f"/api/v1/insights/?position={other.pk}")
+    assert response.status_code == 400 and "position" in response.json()
+    assert token_for(world.interviewers[0].user).get("/api/v1/insights/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "first_day=2026-02-30",
+        "first_day=",
+        "last_day=yesterday",
+        "first_day=2026-05-10&last_day=2026-05-01",
+        "first_day=2020-01-01&last_day=2026-01-01",
+        "last_day=9999-12-31",
+        "position=0",
+        "position=abc",
+        "department=",
+    ],
+)
+def test_bad_query_parameters_are_a_400(world, token_for, query):
+    response = token_for(world.recruiter).get(f"/api/v1/insights/?{query}")
+    assert response.status_code == 400, response.content
+
+
+def test_the_api_costs_the_same_queries_at_two_sizes(company, world, token_for):
+    api = token_for(world.recruiter)
+    api.get("/api/v1/insights/")  # the token's first use is recorded once, not per request
+    with CaptureQueriesContext(connection) as small:
+        assert api.get("/api/v1/insights/").status_code == 200
+    for _ in range(2):
+        world.awaiting_decision_loop()
+    with CaptureQueriesContext(connection) as large:
+        assert api.get("/api/v1/insights/").status_code == 200
+    assert len(small) == len(large)
