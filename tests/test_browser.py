@@ -302,6 +302,7 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
+        "/admin/insights/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -445,3 +446,42 @@ def test_the_api_costs_the_same_queries_at_two_sizes(company, world, token_for):
     with CaptureQueriesContext(connection) as large:
         assert api.get("/api/v1/insights/").status_code == 200
     assert len(small) == len(large)
+
+
+# --- in the browser ------------------------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_insights_page_in_a_browser_at_1440_and_390_px(company, world, web_page):
+    from tests.test_workspace_browser import PHONE, WIDE, admin_sign_in, axe_findings
+
+    page = web_page
+    admin_sign_in(page, world.recruiter.username)
+    page.get_by_role("link", name="How the loops run", exact=False).click()
+    page.wait_for_url("**/admin/insights/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    found = {}
+    for viewport in (WIDE, PHONE):
+        page.set_viewport_size(viewport)
+        page.goto("/admin/insights/")
+        chart = page.get_by_role("img", name="Average hours to feedback, by interviewer")
+        assert chart.is_visible()
+        assert page.get_by_role("table", name="Feedback latency by interviewer").is_visible()
+        # Nothing wider than the screen: the page does not scroll sideways.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{width} px wide at {viewport['width']} px"
+        page.screenshot(path=str(ARTIFACTS / f"insights-{viewport['width']}.png"), full_page=True)
+        chart.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"insights-{viewport['width']}-latency.png"))
+        findings = axe_findings(page)
+        if findings:
+            found[viewport["width"]] = findings
+    assert not found, found
+    # The filters: a position and a period; the figures follow.
+    page.get_by_label("Position:", exact=True).select_option(label="Backend Engineer")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**position=*")
+    assert page.get_by_role("img", name="Veto rate by round kind").is_visible()
