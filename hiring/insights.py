@@ -30,19 +30,17 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Lead
+from django.db.models.functions import Lead
 from django.utils.translation import gettext_lazy as _
 
 from hiring.models import (
@@ -53,7 +51,6 @@ from hiring.models import (
     Loop,
     LoopStatus,
     Position,
-    Rating,
     Recommendation,
     Round,
     RoundKind,
@@ -621,75 +618,47 @@ def calibration(loops: QuerySet[Loop]) -> Table:
     z = (lean − mean of everyone's lean) / their standard deviation (population), for the
     interviewers with HIRING_CALIBRATION_MIN_SCORECARDS (default 5) or more.
     """
-    decided = loops.filter(status__in=DECIDED).values("pk")
-    scorecards = Scorecard.objects.filter(round__loop__in=decided, is_current=True, round__interviewer__isnull=False)
-    matched = Q(recommendation__in=POSITIVE, round__loop__status=LoopStatus.HIRED) | Q(
-        recommendation__in=NEGATIVE, round__loop__status=LoopStatus.REJECTED
-    )
-    panel = Rating.objects.filter(
-        scorecard__is_current=True, scorecard__round__loop_id=OuterRef("round__loop_id")
-    ).exclude(scorecard_id=OuterRef("pk"))
-    panel_sum = Subquery(
-        panel.order_by().values("scorecard__round__loop_id").annotate(s=Sum("score")).values("s"),
-        output_field=IntegerField(),
-    )
-    panel_count = Subquery(
-        panel.order_by().values("scorecard__round__loop_id").annotate(c=Count("pk")).values("c"),
-        output_field=IntegerField(),
-    )
-    own_sum = Subquery(
-        Rating.objects.filter(scorecard_id=OuterRef("pk"))
-        .order_by()
-        .values("scorecard_id")
-        .annotate(s=Sum("score"))
-        .values("s"),
-        output_field=IntegerField(),
-    )
-    own_count = Subquery(
-        Rating.objects.filter(scorecard_id=OuterRef("pk"))
-        .order_by()
-        .values("scorecard_id")
-        .annotate(c=Count("pk"))
-        .values("c"),
-        output_field=IntegerField(),
-    )
-
-    def score_count(score: int) -> Subquery:
-        return Subquery(
-            Rating.objects.filter(scorecard_id=OuterRef("pk"), score=score)
-            .order_by()
-            .values("scorecard_id")
-            .annotate(c=Count("pk"))
-            .values("c"),
-            output_field=IntegerField(),
+    decided, params = loops.filter(status__in=DECIDED).values("pk").query.sql_with_params()
+    positive = ", ".join(["%s"] * len(POSITIVE))
+    negative = ", ".join(["%s"] * len(NEGATIVE))
+    # One pass over the period's decided loops: each current scorecard with its ratings
+    # summed (cards), each loop's totals (panels), then per interviewer their own totals
+    # and those of the rest of their panels (the loop's minus their own).
+    sql = f"""
+        WITH cards AS (
+            SELECT s.id, r.interviewer_id, r.loop_id, s.veto,
+                   ((s.recommendation IN ({positive}) AND l.status = %s)
+                    OR (s.recommendation IN ({negative}) AND l.status = %s)) AS matched,
+                   COALESCE(SUM(g.score), 0) AS own_sum, COUNT(g.id) AS own_n,
+                   COUNT(g.id) FILTER (WHERE g.score = 1) AS r1, COUNT(g.id) FILTER (WHERE g.score = 2) AS r2,
+                   COUNT(g.id) FILTER (WHERE g.score = 3) AS r3, COUNT(g.id) FILTER (WHERE g.score = 4) AS r4
+            FROM hiring_scorecard s
+            JOIN hiring_round r ON r.id = s.round_id
+            JOIN hiring_loop l ON l.id = r.loop_id
+            LEFT JOIN hiring_rating g ON g.scorecard_id = s.id
+            WHERE s.is_current AND r.interviewer_id IS NOT NULL AND r.loop_id IN ({decided})
+            GROUP BY s.id, r.interviewer_id, r.loop_id, s.veto, s.recommendation, l.status
+        ), panels AS (
+            SELECT loop_id, SUM(own_sum) AS loop_sum, SUM(own_n) AS loop_n FROM cards GROUP BY loop_id
         )
-
-    rows = list(
-        scorecards.annotate(
-            p_sum=Coalesce(panel_sum, 0),
-            p_count=Coalesce(panel_count, 0),
-            o_sum=Coalesce(own_sum, 0),
-            o_count=Coalesce(own_count, 0),
-            **{f"s{score}": Coalesce(score_count(score), 0) for score in range(1, 5)},
+        SELECT c.interviewer_id, u.first_name, u.last_name, u.username,
+               COUNT(*), SUM(CASE WHEN c.matched THEN 1 ELSE 0 END),
+               SUM(c.own_sum), SUM(c.own_n), SUM(p.loop_sum - c.own_sum), SUM(p.loop_n - c.own_n),
+               SUM(c.r1), SUM(c.r2), SUM(c.r3), SUM(c.r4)
+        FROM cards c
+        JOIN panels p ON p.loop_id = c.loop_id
+        JOIN hiring_interviewer i ON i.id = c.interviewer_id
+        JOIN auth_user u ON u.id = i.user_id
+        GROUP BY c.interviewer_id, u.first_name, u.last_name, u.username
+    """  # noqa: S608 (placeholders only; the loop filter is Django's own SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [*POSITIVE, LoopStatus.HIRED.value, *NEGATIVE, LoopStatus.REJECTED.value, *params],
         )
-        .values(
-            "round__interviewer_id",
-            "round__interviewer__user__first_name",
-            "round__interviewer__user__last_name",
-            "round__interviewer__user__username",
-        )
-        .annotate(
-            n=Count("pk"),
-            matches=Count("pk", filter=matched),
-            vetoes=Count("pk", filter=Q(veto=True)),
-            own_sum=Sum("o_sum"),
-            own_count=Sum("o_count"),
-            panel_sum=Sum("p_sum"),
-            panel_count=Sum("p_count"),
-            **{f"r{score}": Sum(f"s{score}") for score in range(1, 5)},
-        )
-        .order_by()
-    )
+        keys = ["interviewer_id", "first", "last", "username", "n", "matches", "own_sum", "own_count",
+                "panel_sum", "panel_count", "r1", "r2", "r3", "r4"]  # fmt: skip
+        rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
     table = Table(
         "calibration",
         _("Interviewer calibration"),
@@ -713,21 +682,18 @@ def calibration(loops: QuerySet[Loop]) -> Table:
         ),
     )
     for row in rows:
-        mean = row["own_sum"] / row["own_count"] if row["own_count"] else None
-        panel_mean = row["panel_sum"] / row["panel_count"] if row["panel_count"] else None
+        # SUM gives a decimal on PostgreSQL: the means are floats like every other figure.
+        mean = float(row["own_sum"]) / float(row["own_count"]) if row["own_count"] else None
+        panel_mean = float(row["panel_sum"]) / float(row["panel_count"]) if row["panel_count"] else None
         lean = mean - panel_mean if mean is not None and panel_mean is not None else None
         table.rows.append(
             {
-                "interviewer_id": row["round__interviewer_id"],
-                "interviewer": _name(
-                    row["round__interviewer__user__first_name"],
-                    row["round__interviewer__user__last_name"],
-                    row["round__interviewer__user__username"],
-                ),
+                "interviewer_id": row["interviewer_id"],
+                "interviewer": _name(row["first"], row["last"], row["username"]),
                 "scorecards": row["n"],
-                "matches": row["matches"],
+                "matches": int(row["matches"] or 0),
                 "match_pct": _share(row["matches"], row["n"]),
-                **{f"rated_{s}": row[f"r{s}"] or 0 for s in range(1, 5)},
+                **{f"rated_{s}": int(row[f"r{s}"] or 0) for s in range(1, 5)},
                 "mean_rating": _round(mean, 2),
                 "panel_mean": _round(panel_mean, 2),
                 "lean": _round(lean, 2),
