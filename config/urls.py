@@ -3,6 +3,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from hiring.admin import insights as admin_insights
 from hiring.observability import views as ops
 
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("healthz/live", ops.live, name="healthz-live"),
     path("healthz/ready", ops.ready, name="healthz-ready"),
     path("metrics", ops.metrics_view, name="metrics"),
+    # The Insights page (issue 12) lives in the admin but belongs to no model.
+    path("admin/insights/", admin.site.admin_view(admin_insights.insights_view), name="admin-insights"),
     path("admin/", admin.site.urls),
     path("api/", include("hiring.api.urls")),
     path("", include("hiring.auth.urls")),

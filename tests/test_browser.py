@@ -338,6 +338,7 @@ def test_every_page_passes_the_content_security_policy(world, web_page, settings
         f"/admin/hiring/competency/{mine.competencies.first().pk}/change/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/message/",
         f"/admin/hiring/loop/message/?loop={loop.pk}&loop={ahead.pk}",
+        "/admin/insights/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

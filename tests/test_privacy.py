@@ -179,8 +179,6 @@ def rich_candidate(world, client, subscription):
             key_takeaways=f"{NAME}: strong on caching.",
             private_note=f"{NAME} has a competing offer.",
         )
-    services.decide(loop=decided, outcome=Outcome.REJECT, by=world.manager, reason=f"{NAME} lacks depth.")
-        Scorecard.objects.filter(pk=card.pk).update(notes=f"{NAME} explained the cache well.")
     services.decide(
         loop=decided, outcome=Outcome.REJECT, rejection_reason="skills", by=world.manager, reason=f"{NAME} lacks depth."
     )

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from hiring.api import availability, privacy, views
+from hiring.api.insights import InsightsView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -24,6 +25,7 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
+    path("v1/insights/", InsightsView.as_view(), name="api-insights"),
     path("v1/", include((router.urls, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (docs/?script), and these

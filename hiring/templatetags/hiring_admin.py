@@ -27,3 +27,12 @@ def my_action_lists(context) -> list:
     if request is None or not request.user.is_authenticated or not request.user.has_perm("hiring.view_loop"):
         return []
     return my_action(request.user, limit=INDEX_ACTION_LIMIT)
+
+
+@register.simple_tag(takes_context=True)
+def may_view_insights(context) -> bool:
+    """The admin index links the Insights page for recruiters and hiring managers."""
+    from hiring import insights
+
+    request = context.get("request")
+    return request is not None and insights.may_view_insights(request.user)

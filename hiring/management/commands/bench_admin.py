@@ -72,6 +72,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain-board", action="store_true", help="print the PostgreSQL plans of the board's queries"
         )
+        parser.add_argument(
+            "--insights",
+            action="store_true",
+            help="also fill the facts insights read (loops over three years, decisions, scorecards, "
+            "ratings, vetoes, state events) and measure the insights page and API",
+        )
 
     def handle(
         self,
@@ -82,6 +88,7 @@ class Command(BaseCommand):
         reuse: bool,
         only: str,
         explain_board: bool,
+        insights: bool,
         **options,
     ):
         if reuse:
@@ -93,6 +100,8 @@ class Command(BaseCommand):
             started = time.perf_counter()
             recruiter, position = self.company()
             self.fill(candidates, position)
+            if insights:
+                fill_insights_facts(self.stdout)
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute("ANALYZE")
@@ -128,6 +137,9 @@ class Command(BaseCommand):
             ("debrief", manager, f"/loops/{debriefed.pk}/debrief/"),
             *board_cases(recruiter=recruiter, manager=manager, position=position),
         ]
+        if insights:
+            cases += insights_cases(recruiter, manager)
+            explain_insights(self.stdout, recruiter)
         # Wall time is what a person waits; on a shared machine it also counts the time this
         # process waits for a CPU. "cpu" is this process's own CPU time (Python: the view and
         # the rendering) and "sql" the database's side as the client timed it.
@@ -147,13 +159,15 @@ class Command(BaseCommand):
                 with CaptureQueriesContext(connection) as captured:
                     began, began_cpu = time.perf_counter(), time.process_time()
                     response = client.get(url)
+                    # An export streams: the time includes writing it all.
+                    body = b"".join(response.streaming_content) if response.streaming else response.content
                     times.append((time.perf_counter() - began) * 1000)
                     cpu.append((time.process_time() - began_cpu) * 1000)
                 if response.status_code != 200:
                     raise CommandError(f"{name}: HTTP {response.status_code} for {url}")
                 queries = len(captured)
                 sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-            size = len(response.content) / 1024
+            size = len(body) / 1024
             self.stdout.write(
                 f"{name:30} {statistics.median(times):10.1f} {min(times):8.1f} {statistics.median(cpu):7.1f} "
                 f"{statistics.median(sql):7.1f} {queries:8d} {size:6.0f}"
@@ -284,3 +298,170 @@ def explain_board_queries(stdout, *, recruiter: User, position: Position) -> Non
             stdout.write("\n" + sql[:300] + ("..." if len(sql) > 300 else ""))
             for (line,) in cursor.fetchall():
                 stdout.write("    " + line)
+
+
+# --- insights (issue 12) ----------------------------------------------------------------------
+# Kept apart from the list benchmark above: the facts are filled by SQL (INSERT ... SELECT,
+# PostgreSQL only) after the loops exist, and the cases are added to the same timing table.
+
+
+def fill_insights_facts(out) -> None:
+    """Spread the loops over three years, close the decided ones, give their rounds submitted
+    scorecards (one rating each, latencies of 0-8 hours), veto a third of the rejections at the
+    technical round, record the decisions and each loop's state events."""
+    if connection.vendor != "postgresql":
+        raise CommandError("--insights fills its facts with PostgreSQL SQL.")
+    from hiring.models import Competency
+
+    panel = list(
+        Interviewer.objects.filter(user__username__startswith="bench-ivy")
+        .order_by("user__username")
+        .values_list("pk", flat=True)
+    )
+    manager = User.objects.get(username="bench-ivy0")
+    User.objects.filter(pk=manager.pk).update(is_staff=True)  # a hiring manager who uses the admin
+    skill = Competency.objects.get_or_create(name="Bench skill")[0]
+    now = timezone.now()
+    steps = [
+        (
+            "loops over three years",
+            "UPDATE hiring_loop SET created_at = %s "
+            "- make_interval(days => (id %% 1095)::int, hours => (id %% 24)::int)",
+            [now],
+        ),
+        (
+            "closed loops",
+            "UPDATE hiring_loop SET closed_at = created_at "
+            "+ make_interval(days => (4 + id %% 27)::int, hours => (id %% 7)::int) "
+            "WHERE status IN ('hired', 'rejected', 'withdrawn')",
+            [],
+        ),
+        (
+            "rounds of decided loops held",
+            "UPDATE hiring_round r SET status = 'submitted', interviewer_id = (%s::int[])[r.\"order\"], "
+            'starts_at = l.created_at + make_interval(days => 1, hours => r."order"), feedback_due_at = NULL '
+            "FROM hiring_loop l WHERE r.loop_id = l.id AND l.status IN ('hired', 'rejected')",
+            [panel],
+        ),
+        (
+            "scorecards",
+            "INSERT INTO hiring_scorecard (round_id, revision, author_id, recommendation, notes, veto, veto_reason, "
+            "submitted_at, is_current, created_at) "
+            "SELECT r.id, 1, i.user_id, (ARRAY['strong_no', 'no', 'yes', 'strong_yes'])[1 + r.id %% 4], '', false, '', "
+            "r.starts_at + make_interval(mins => r.duration_minutes + (r.id %% 480)::int), true, r.starts_at "
+            "FROM hiring_round r JOIN hiring_interviewer i ON i.id = r.interviewer_id WHERE r.status = 'submitted'",
+            [],
+        ),
+        (
+            "ratings",
+            "INSERT INTO hiring_rating (scorecard_id, competency_id, score) "
+            "SELECT s.id, %s, 1 + (s.id * 7 + s.round_id) %% 4 FROM hiring_scorecard s",
+            [skill.pk],
+        ),
+        (
+            "vetoes",
+            "UPDATE hiring_scorecard s SET veto = true, veto_reason = 'Bench veto.', recommendation = 'strong_no' "
+            "FROM hiring_round r JOIN hiring_loop l ON l.id = r.loop_id "
+            "WHERE s.round_id = r.id AND r.\"order\" = 2 AND l.status = 'rejected' AND l.id %% 3 = 0",
+            [],
+        ),
+        (
+            "vetoed loops",
+            "UPDATE hiring_loop l SET veto_scorecard_id = s.id FROM hiring_scorecard s "
+            "JOIN hiring_round r ON r.id = s.round_id WHERE r.loop_id = l.id AND s.veto",
+            [],
+        ),
+        (
+            "decisions",
+            "INSERT INTO hiring_decision (loop_id, outcome, decided_by_id, reason, decided_at) "
+            "SELECT id, CASE status WHEN 'hired' THEN 'hire' ELSE 'reject' END, %s, 'Bench.', closed_at "
+            "FROM hiring_loop WHERE status IN ('hired', 'rejected') AND veto_scorecard_id IS NULL",
+            [manager.pk],
+        ),
+    ]
+    steps += [
+        (
+            "events: created",
+            "INSERT INTO hiring_event (kind, created_at, loop_id, candidate_id, reason, data) "
+            "SELECT 'loop.created', created_at, id, candidate_id, '', '{}' FROM hiring_loop",
+            [],
+        ),
+        (
+            "events: scheduled",
+            "INSERT INTO hiring_event (kind, created_at, loop_id, candidate_id, reason, data) "
+            "SELECT 'loop.scheduled', created_at + interval '1 day', id, candidate_id, '', "
+            '\'{"from": "draft", "to": "scheduled"}\' FROM hiring_loop WHERE status <> \'draft\'',
+            [],
+        ),
+        (
+            "events: in progress",
+            "INSERT INTO hiring_event (kind, created_at, loop_id, candidate_id, reason, data) "
+            "SELECT 'loop.status_changed', created_at + interval '2 days', id, candidate_id, '', "
+            '\'{"from": "scheduled", "to": "in_progress"}\' FROM hiring_loop '
+            "WHERE status IN ('in_progress', 'awaiting_decision', 'hired', 'rejected')",
+            [],
+        ),
+        (
+            "events: awaiting decision",
+            "INSERT INTO hiring_event (kind, created_at, loop_id, candidate_id, reason, data) "
+            "SELECT 'loop.status_changed', created_at + interval '3 days', id, candidate_id, '', "
+            '\'{"from": "in_progress", "to": "awaiting_decision"}\' FROM hiring_loop '
+            "WHERE status IN ('awaiting_decision', 'hired') OR (status = 'rejected' AND veto_scorecard_id IS NULL)",
+            [],
+        ),
+        (
+            "events: closed",
+            "INSERT INTO hiring_event (kind, created_at, loop_id, candidate_id, reason, data) "
+            "SELECT CASE WHEN veto_scorecard_id IS NOT NULL THEN 'loop.vetoed' "
+            "WHEN status = 'withdrawn' THEN 'candidate.withdrawn' ELSE 'loop.decided' END, "
+            "closed_at, id, candidate_id, '', '{}' FROM hiring_loop WHERE closed_at IS NOT NULL",
+            [],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for name, sql, params in steps:
+            began = time.perf_counter()
+            cursor.execute(sql, params)
+            out.write(f"  insights facts: {name}: {cursor.rowcount:,} rows in {time.perf_counter() - began:.0f} s")
+
+
+def insights_cases(recruiter: User, manager: User) -> list[tuple[str, User, str]]:
+    manager = User.objects.get(pk=manager.pk)
+    return [
+        ("insights page (recruiter)", recruiter, "/admin/insights/"),
+        ("insights page (manager)", manager, "/admin/insights/"),
+        ("insights page 1 year", recruiter, "/admin/insights/?first_day=" + _days_ago(364)),
+        ("insights API (recruiter)", recruiter, "/api/v1/insights/"),
+        ("insights export csv", recruiter, "/admin/insights/?export=feedback_latency&format=csv"),
+    ]
+
+
+def _days_ago(days: int) -> str:
+    return (timezone.localdate() - dt.timedelta(days=days)).isoformat()
+
+
+def explain_insights(out, recruiter: User) -> None:
+    """The plans of the loops of the period and of the heaviest figure: they start from
+    loop_created_idx (the period), not from a scan of every loop."""
+    from hiring import insights
+
+    filters = insights.make_filters(first_day=None, last_day=None, today=timezone.localdate())
+    loops = insights.loops_for(recruiter, filters)
+    out.write("EXPLAIN loops of the period (count):")
+    out.write(loops.values("pk").explain())
+    scorecards = scorecards_for_explain(loops)
+    out.write("EXPLAIN veto rate by round kind:")
+    out.write(scorecards.explain())
+
+
+def scorecards_for_explain(loops):
+    from django.db.models import Count, Q
+
+    from hiring.models import Scorecard
+
+    return (
+        Scorecard.objects.filter(round__loop__in=loops.values("pk"), is_current=True)
+        .order_by()
+        .values("round__kind")
+        .annotate(n=Count("pk"), vetoes=Count("pk", filter=Q(veto=True)))
+    )

@@ -419,6 +419,7 @@ class Command(BaseCommand):
                 template=MessageTemplate.objects.get(name="Next interview"),
                 by=self.recruiter_for(self.positions[0]),
             )
+        self.backdate_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(PEOPLE) + len(RECRUITERS) + len(MANAGERS)} employees in "
@@ -723,3 +724,49 @@ class Command(BaseCommand):
         ended = round_.starts_at + dt.timedelta(minutes=round_.duration_minutes)
         latency = dt.timedelta(minutes=self.rng.choice([20, 35, 50, 80, 140, 210, 300, 480, 900, 1800]))
         Scorecard.objects.filter(pk=scorecard.pk).update(submitted_at=min(ended + latency, self.now))
+
+    def backdate_history(self) -> None:
+        """Give each loop a believable past for the Insights page: created some days before its
+        first interview, scheduled a day or two later, in progress from the first interview,
+        awaiting a decision from the last scorecard, decided a few hours to days after that.
+
+        The services stamp every event with the moment the seeder ran; like the scorecards'
+        submission times above, only the seeder rewrites these timestamps."""
+        from hiring.insights import STATE_EVENTS
+        from hiring.models import Decision, Event, EventKind, Loop
+
+        day = dt.timedelta(days=1)
+        latest = self.now - dt.timedelta(minutes=5)
+        for loop in Loop.objects.prefetch_related("rounds__scorecards").order_by("pk"):
+            rounds = [r for r in loop.rounds.all() if r.starts_at is not None]
+            first = min((r.starts_at for r in rounds), default=self.now)
+            ends = [r.starts_at + dt.timedelta(minutes=r.duration_minutes) for r in rounds if r.starts_at <= self.now]
+            submitted = [c.submitted_at for r in rounds for c in r.scorecards.all() if c.submitted_at]
+            created = min(first, self.now) - day * self.rng.uniform(4, 12)
+            natural = {
+                EventKind.LOOP_CREATED: created,
+                EventKind.LOOP_SCHEDULED: created + day * self.rng.uniform(0.5, 2.5),
+                "in_progress": min(ends, default=latest),
+                "awaiting_decision": max(submitted, default=latest),
+            }
+            previous = None
+            closed = None
+            for event in Event.objects.filter(loop=loop, kind__in=STATE_EVENTS).order_by("created_at", "id"):
+                if event.kind in natural:
+                    moment = natural[event.kind]
+                elif event.kind == EventKind.LOOP_STATUS_CHANGED:
+                    moment = natural.get(event.data.get("to"), latest)
+                elif event.kind == EventKind.LOOP_DECIDED:
+                    moment = (previous or created) + day * self.rng.uniform(0.2, 2.5)
+                else:  # vetoed (at the veto's submission) or withdrawn
+                    moment = max(submitted, default=latest) if event.kind == EventKind.LOOP_VETOED else latest
+                if previous is not None:
+                    moment = max(moment, previous + dt.timedelta(minutes=10))
+                moment = min(moment, latest)
+                Event.objects.filter(pk=event.pk).update(created_at=moment)
+                previous = moment
+                if event.kind in (EventKind.LOOP_DECIDED, EventKind.LOOP_VETOED, EventKind.CANDIDATE_WITHDRAWN):
+                    closed = moment
+            Loop.objects.filter(pk=loop.pk).update(created_at=created, closed_at=closed if loop.closed_at else None)
+            if closed is not None:
+                Decision.objects.filter(loop=loop).update(decided_at=closed)
