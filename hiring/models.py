@@ -648,6 +648,7 @@ class EventKind(models.TextChoices):
     AVAILABILITY_REQUESTED = "availability.requested"
     AVAILABILITY_GIVEN = "availability.given"
     LOOP_BOOKED = "loop.booked"
+    MESSAGE_SENT = "message.sent"
 
 
 # --- Candidate availability (issue 9) --------------------------------------------
@@ -719,8 +720,6 @@ class CandidateAvailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
-
-    MESSAGE_SENT = "message.sent"
 
 
 class Event(models.Model):

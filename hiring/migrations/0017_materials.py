@@ -37,7 +37,7 @@ def revoke_recruiters(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hiring', '0014_round_booking_constraints'),
+        ('hiring', '0016_candidate_availability'),
     ]
 
     operations = [

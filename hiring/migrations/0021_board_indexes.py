@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("hiring", "0014_round_booking_constraints"),
+        ("hiring", "0018_messaging"),
     ]
 
     operations = [
