@@ -241,6 +241,13 @@ def test_no_bar_raiser_free_in_the_window_names_the_nearest():
     assert "Grace" in text and "21 Dec" in text
 
 
+def test_an_empty_window_or_no_open_round_is_said_plainly():
+    empty = problem(small_company(), days=0)
+    assert propose(empty).explanations == ("The window must end after it starts.",)
+    nothing = problem(small_company(), rounds=())
+    assert propose(nothing).explanations == ("Every round of this loop is already booked.",)
+
+
 def test_no_bar_raiser_outside_the_hiring_department_at_all():
     people = [p for p in small_company() if p.id != 6]
     result = propose(problem(people), k=1, time_limit_seconds=5)

@@ -527,6 +527,8 @@ def propose(problem: Problem, *, k: int = 3, time_limit_seconds: float = 2.0, ex
     started = time.monotonic()
     if not problem.rounds:
         return Result(proposals=(), explanations=(_("Every round of this loop is already booked."),))
+    if problem.window_end <= problem.window_start:
+        return Result(proposals=(), explanations=(_("The window must end after it starts."),))
     prep = _prepare(problem, prune=False)
     # Greedy's panel, when it finds one, is a valid start: CP-SAT improves from there.
     hint = first_fit(prep)
