@@ -388,3 +388,15 @@ def test_rejections_are_counted_by_reason_in_one_query(world):
     assert by_code == {"skills": 2, "other": 1, selectors.VETOED: 1}
     assert counts[0]["label"] == "Skills below the bar"
     assert selectors.rejection_reason_counts(position_id=world.position.pk + 1) == []
+
+
+def test_erasing_a_candidate_removes_what_was_written_to_them(world):
+    loop = ahead(world, full_name="Erin Erased", email="erin@example.org")
+    services.send_message(loop=loop, subject="For {candidate_name}", body="Dear {candidate_name}", by=world.recruiter)
+    services.erase_candidate(candidate=loop.candidate, by=world.recruiter, force=True)
+    row = Reminder.objects.get(kind=ReminderKind.MESSAGE)
+    event = Event.objects.get(kind=EventKind.MESSAGE_SENT)
+    assert row.status == ReminderStatus.WITHDRAWN
+    assert "Erin" not in str(row.payload) and "Erin" not in str(event.data) and row.email == ""
+    with pytest.raises(Exception, match="erased"):
+        services.send_message(loop=loop, subject="Hi", body="Hi", by=world.recruiter)
