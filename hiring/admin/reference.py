@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hiring import selectors, services
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
+from hiring.admin.workflow import PipelineMedia
 from hiring.models import (
     Candidate,
     Competency,
@@ -83,6 +84,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     fields = ["competency", "text", "guidance", "active"]
+    # The admin styles that pass axe-core (underlined breadcrumbs and "Show all" links).
+    Media = PipelineMedia
 
     @admin.display(description=_("Question"))
     def short_text(self, question: Question) -> str:
