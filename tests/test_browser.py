@@ -230,8 +230,10 @@ def test_a_scorecard_can_be_filled_with_the_keyboard_alone(world, web_page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_notes"
     page.keyboard.type("Typed without a mouse.")
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "id_veto"
+    # Then the key take-aways and the private note to the recruiter (issue 12), then the veto.
+    for field in ("id_key_takeaways", "id_private_note", "id_veto"):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == field
     page.keyboard.press("Tab")  # veto details are hidden, so the next stop is Save draft
     assert page.evaluate("document.activeElement.textContent.trim()") == "Save draft"
     page.keyboard.press("Tab")

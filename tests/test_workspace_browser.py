@@ -153,6 +153,9 @@ def test_axe_finds_nothing_critical_or_serious_on_the_admin_pages(world, web_pag
         "candidate list": "/admin/hiring/candidate/",
         "candidate page": f"/admin/hiring/candidate/{loop.candidate_id}/change/",
         "schedule form": f"/admin/hiring/round/{planned.pk}/schedule/",
+        # Issue 12, materials: the question bank.
+        "question bank": "/admin/hiring/question/",
+        "new question": "/admin/hiring/question/add/",
     }
     found = {}
     for name, url in pages.items():

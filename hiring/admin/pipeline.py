@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -205,6 +206,8 @@ class CandidateAdmin(
     list_filter = [LoopStatusFilter, PositionFilter, DepartmentFilter, FeedbackOverdueFilter]
     search_fields = ["full_name", "email"]
     readonly_fields = ["pipeline_detail", "emails", "history", "resume_file"]
+    # The links' form fields (CandidateForm swaps in its own; this keeps the factory's quiet).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["withdraw_selected", "erase_selected", "export_selected"]
     Media = PipelineMedia
 

@@ -17,6 +17,7 @@ from hiring import selectors, services
 from hiring.admin.availability import TimeOffInline, WeeklyHoursInline, feed_status, save_availability_formset
 from hiring.admin.board import BoardMixin, board_link_description
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
+from hiring.admin.workflow import PipelineMedia
 from hiring.models import (
     Candidate,
     Competency,
@@ -100,6 +101,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     fields = ["competency", "text", "guidance", "active"]
+    # The admin styles that pass axe-core (underlined breadcrumbs and "Show all" links).
+    Media = PipelineMedia
 
     @admin.display(description=_("Question"))
     def short_text(self, question: Question) -> str:
