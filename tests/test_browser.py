@@ -283,7 +283,7 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
 
     visit(page, "/accounts/login/")
     sign_in(page, mine.interviewer.user.username)
-    for path in ["/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/"]:
+    for path in ["/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/", "/availability/"]:
         visit(page, path)
     # The scorecard's script runs under the policy: the veto box shows its details.
     page.get_by_label("I veto this candidate").check()
@@ -302,6 +302,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
         "/admin/hiring/candidate/",
         f"/admin/hiring/candidate/{loop.candidate.pk}/change/",
         "/admin/hiring/candidate/add/",
+        f"/admin/hiring/interviewer/{mine.interviewer_id}/change/",
+        "/admin/hiring/interviewerpool/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

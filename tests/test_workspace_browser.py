@@ -153,6 +153,10 @@ def test_axe_finds_nothing_critical_or_serious_on_the_admin_pages(world, web_pag
         "candidate list": "/admin/hiring/candidate/",
         "candidate page": f"/admin/hiring/candidate/{loop.candidate_id}/change/",
         "schedule form": f"/admin/hiring/round/{planned.pk}/schedule/",
+        # Issue 9: weekly hours and time off inline, the pools.
+        "interviewer page": f"/admin/hiring/interviewer/{world.interviewers[0].pk}/change/",
+        "pool form": "/admin/hiring/interviewerpool/add/",
+        "my availability": "/availability/",
     }
     found = {}
     for name, url in pages.items():
