@@ -283,7 +283,7 @@ def test_every_page_passes_the_content_security_policy(world, web_page):
 
     visit(page, "/accounts/login/")
     sign_in(page, mine.interviewer.user.username)
-    for path in ["/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/", "/availability/"]:
+    for path in ["/", "/availability/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/"]:
         visit(page, path)
     # The scorecard's script runs under the policy: the veto box shows its details.
     page.get_by_label("I veto this candidate").check()
