@@ -303,7 +303,7 @@ def test_every_page_passes_the_content_security_policy(world, web_page, settings
 
     visit(page, "/accounts/login/")
     sign_in(page, mine.interviewer.user.username)
-    for path in ["/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/"]:
+    for path in ["/", "/availability/", f"/rounds/{mine.pk}/", f"/rounds/{mine.pk}/scorecard/"]:
         visit(page, path)
     # The scorecard's script runs under the policy: the veto box shows its details.
     page.get_by_label("I veto this candidate").check()
@@ -341,6 +341,8 @@ def test_every_page_passes_the_content_security_policy(world, web_page, settings
         f"/admin/hiring/candidate/{loop.candidate.pk}/message/",
         f"/admin/hiring/loop/message/?loop={loop.pk}&loop={ahead.pk}",
         "/admin/insights/",
+        f"/admin/hiring/interviewer/{mine.interviewer_id}/change/",
+        "/admin/hiring/interviewerpool/",
     ]:
         visit(page, path)
     visit(page, "/api/docs/")

@@ -156,6 +156,10 @@ def test_axe_finds_nothing_critical_or_serious_on_the_admin_pages(world, web_pag
         # Issue 12, materials: the question bank.
         "question bank": "/admin/hiring/question/",
         "new question": "/admin/hiring/question/add/",
+        # Issue 9: weekly hours and time off inline, the pools.
+        "interviewer page": f"/admin/hiring/interviewer/{world.interviewers[0].pk}/change/",
+        "pool form": "/admin/hiring/interviewerpool/add/",
+        "my availability": "/availability/",
     }
     found = {}
     for name, url in pages.items():

@@ -121,7 +121,7 @@ class InterviewerPoolAdmin(admin.ModelAdmin):
 
     form = PoolForm
     list_display = ["kind", "description", "member_count"]
-    autocomplete_fields = ["members"]
+    # A plain labelled multiple select: the autocomplete widget's search box has no label (axe).
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_members=Count("members"))

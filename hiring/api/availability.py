@@ -24,7 +24,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -219,7 +219,16 @@ class InterviewerAvailabilityViewSet(ApiViewSet):
         )
         return Response(TimeOffSerializer(away).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Remove time off", request=None, responses={204: None})
+    @extend_schema(
+        summary="Remove time off",
+        request=None,
+        responses={204: None},
+        parameters=[
+            OpenApiParameter(
+                "time_off_id", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH
+            )
+        ],
+    )
     @action(detail=True, methods=["delete"], url_path=rf"time-off/(?P<time_off_id>{ID_PATTERN})")
     def remove_time_off(self, request, pk=None, time_off_id=None):
         interviewer = self._interviewer(pk)
@@ -244,6 +253,15 @@ class PoolSerializer(serializers.Serializer):
         }
 
 
+_KIND = OpenApiParameter(
+    "kind",
+    {"type": "string", "enum": [k for k in RoundKind.values if k != RoundKind.BAR_RAISER]},
+    OpenApiParameter.PATH,
+    description="A round kind (the bar-raiser round has no pool of its own).",
+)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[_KIND]), destroy=extend_schema(parameters=[_KIND]))
 class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     """Interviewer pools: who may take which round kind. A kind without a pool is open to
     every active interviewer. Read by anyone signed in; written by recruiters."""

@@ -59,8 +59,9 @@ class ApiAutoSchema(AutoSchema):
         if writes or self._is_list_view():
             # Lists answer 400 for a filter value that does not parse.
             errors["400"] = VALIDATION_ERROR
-        if "{id}" in self.path or self._is_list_view():
-            # A list answers 404 for a cursor that does not decode.
+        if "{" in self.path or self._is_list_view():
+            # A path naming a resource (an id, a pool's kind) answers 404 when it names none;
+            # a list answers 404 for a cursor that does not decode.
             errors["404"] = NOT_FOUND
         if writes:
             errors["409"] = CONFLICT

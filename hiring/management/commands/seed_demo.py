@@ -36,8 +36,9 @@ from hiring.models import (
     Scorecard,
     SeniorityLevel,
 )
-from hiring.reminders.hours import candidate_hours, interviewer_hours, within
+from hiring.reminders.hours import candidate_hours, within
 from hiring.rules import DomainError
+from hiring.scheduling import availability
 
 DEMO_PASSWORD = "hiring-demo"  # noqa: S105 - printed in the README; demo only
 
@@ -49,13 +50,13 @@ PEOPLE = [
     ("kenji", "Kenji", "Watanabe", "Engineering", 3, "Asia/Tokyo", ["ja", "en"], False),
     ("lucia", "Lucía", "Fernández", "Engineering", 2, "America/Mexico_City", ["es", "en"], False),
     ("oliver", "Oliver", "Smith", "Engineering", 5, "Europe/London", ["en"], True),
-    ("priya", "Priya", "Raman", "Engineering", 3, "Asia/Kolkata", ["hi", "en"], False),
+    ("priya", "Priya", "Raman", "Engineering", 3, "Asia/Kathmandu", ["hi", "en"], False),
     ("noah", "Noah", "Müller", "Engineering", 1, "Europe/Berlin", ["de", "en"], False),
     ("wei", "Wei", "Zhang", "Engineering", 4, "Asia/Singapore", ["zh", "en"], False),
     ("chloe", "Chloé", "Martin", "Product", 3, "Europe/Paris", ["fr", "en"], True),
     ("diego", "Diego", "Silva", "Product", 4, "America/Sao_Paulo", ["pt", "es", "en"], False),
     ("hannah", "Hannah", "Lee", "Product", 2, "America/Los_Angeles", ["en"], False),
-    ("tariq", "Tariq", "Haddad", "Product", 5, "Asia/Dubai", ["ar", "en"], True),
+    ("tariq", "Tariq", "Haddad", "Product", 5, "Asia/Riyadh", ["ar", "en"], True),
     ("sofia", "Sofia", "Rossi", "Design", 3, "Europe/Rome", ["it", "en"], False),
     ("liam", "Liam", "O'Brien", "Design", 4, "Europe/Dublin", ["en"], True),
     ("mei", "Mei", "Tanaka", "Design", 2, "Asia/Tokyo", ["ja", "en"], False),
@@ -303,6 +304,48 @@ def tiny_pdf(text: str) -> bytes:
     return bytes(out)
 
 
+# Weekly hours (issue 9), by zone, as people there work: (ISO weekdays, start, end), in
+# their own zone. Anyone not listed works Monday to Friday, 09:00-17:30.
+MON_FRI = "12345"
+HOURS_BY_ZONE = {
+    # Saudi Arabia works Sunday to Thursday.
+    "Asia/Riyadh": [("71234", "09:00", "17:00")],
+    # Nepal works Sunday to Friday, Friday short.
+    "Asia/Kathmandu": [("71234", "10:00", "17:00"), ("5", "10:00", "15:00")],
+    "Asia/Tokyo": [(MON_FRI, "09:30", "18:30")],
+    "Asia/Singapore": [(MON_FRI, "09:00", "18:00")],
+    "Asia/Kolkata": [(MON_FRI, "10:00", "19:00")],
+    # The long Italian lunch: two intervals a day.
+    "Europe/Rome": [(MON_FRI, "09:00", "13:00"), (MON_FRI, "14:00", "18:00")],
+    "America/New_York": [(MON_FRI, "08:30", "17:30")],
+    "America/Chicago": [(MON_FRI, "08:00", "16:30")],
+    "America/Los_Angeles": [(MON_FRI, "08:00", "17:30")],
+    "America/Mexico_City": [(MON_FRI, "09:00", "18:00")],
+    "America/Sao_Paulo": [(MON_FRI, "09:00", "18:00")],
+    "Australia/Sydney": [(MON_FRI, "08:30", "17:00")],
+    "Australia/Melbourne": [(MON_FRI, "08:30", "17:00")],
+    "Pacific/Auckland": [(MON_FRI, "08:30", "17:00")],
+    "Africa/Lagos": [(MON_FRI, "08:00", "17:00")],
+    "Africa/Nairobi": [(MON_FRI, "08:00", "17:00")],
+    "Africa/Accra": [(MON_FRI, "08:00", "17:00")],
+    "Africa/Cairo": [("71234", "09:00", "17:00")],
+}
+# Mateo covers the night for Customer Success: Sunday to Thursday nights, 22:00 to 06:00.
+NIGHT_SHIFT = {"mateo": [("71234", "22:00", "06:00")]}
+# (username, starts in days, lasts days, note): time off around the demo's weeks.
+TIME_OFF = [("noah", 9, 7, "Holiday"), ("sara", 5, 2, "Conference"), ("kenji", 4, 1, "Public holiday")]
+# Pools: who may take which round kind (the bar-raiser round's pool is the trained bar raisers).
+POOLS = {
+    RoundKind.TECHNICAL: (
+        "Engineers, data and product people who run coding exercises",
+        {"Engineering", "Data", "Product"},
+        1,
+    ),
+    RoundKind.SYSTEM_DESIGN: ("Senior engineers and data people", {"Engineering", "Data"}, 3),
+    RoundKind.CULTURE: ("Anyone mid-level and up, from any department", None, 2),
+    RoundKind.SCREEN: ("Anyone", None, 1),
+    RoundKind.HIRING_MANAGER: ("Managers and senior people of the hiring departments", None, 3),
+}
 # How many candidates end in each state, in the order they are built.
 STATES = ["draft", "scheduled", "in_progress", "awaiting_decision", "hired", "vetoed", "withdrawn", "rejected"]
 # The README's interviewer: she owes scorecards (a bar-raiser one among them) and has interviews ahead.
@@ -483,6 +526,7 @@ class Command(BaseCommand):
         }
         for username, first, last, dept, rank, zone, languages, bar_raiser in PEOPLE:
             person(username, first, last, dept, rank, zone, languages, bar_raiser)
+        self.build_availability()
         admin = User.objects.get(username="admin")
         plans = {}
         for name, rounds in PLANS.items():
@@ -539,6 +583,41 @@ class Command(BaseCommand):
             recruiter_notes="Referred by a former colleague; available in four weeks.",
         )
 
+    def build_availability(self) -> None:
+        """Weekly hours, time off and pools, through the services (issue 9)."""
+        people = list(Interviewer.objects.select_related("user", "department", "level"))
+        for interviewer in people:
+            plan = NIGHT_SHIFT.get(interviewer.user.username) or HOURS_BY_ZONE.get(
+                interviewer.time_zone, [(MON_FRI, "09:00", "17:30")]
+            )
+            specs = [
+                services.HoursSpec(int(day), dt.time.fromisoformat(start), dt.time.fromisoformat(end))
+                for days, start, end in plan
+                for day in days
+            ]
+            services.set_weekly_hours(interviewer=interviewer, intervals=specs, by=None)
+        by_name = {i.user.username: i for i in people}
+        for username, starts_in, days, note in TIME_OFF:
+            person = by_name[username]
+            first = (self.now + dt.timedelta(days=starts_in)).astimezone(person.zone).date()
+            start = dt.datetime.combine(first, dt.time(0), tzinfo=person.zone)
+            end = dt.datetime.combine(first + dt.timedelta(days=days), dt.time(0), tzinfo=person.zone)
+            services.add_time_off(interviewer=person, starts_at=start, ends_at=end, reason=note, by=None)
+        for kind, (description, departments, min_rank) in POOLS.items():
+            members = [
+                i.pk
+                for i in people
+                if i.department.name != "Talent"
+                and (departments is None or i.department.name in departments)
+                and (i.level.rank >= min_rank or i.user.username in {m[0] for m in MANAGERS})
+            ]
+            services.set_pool(kind=kind, interviewer_ids=members, description=description, by=None)
+        # What slot_near reads: each person's working windows and time off over the demo's weeks.
+        start, end = self.now - dt.timedelta(days=10), self.now + dt.timedelta(days=40)
+        free = availability.free_intervals(interviewer_ids=[i.pk for i in people], start=start, end=end)
+        self.free = free
+        self.qualified = availability.qualified_ids(RoundKind.values)
+
     def recruiter_for(self, position: Position) -> User:
         return self.recruiters["recruiter" if position.recruiter.username == "recruiter" else "recruiter2"]
 
@@ -552,6 +631,8 @@ class Command(BaseCommand):
         manager = loop.position.hiring_manager.interviewer
         others = [i for i in self.interviewers if i.pk != manager.pk]
         self.rng.shuffle(others)
+        # Only the round kind's pool (issue 9).
+        others = [i for i in others if i.pk in self.qualified[round_.kind]]
         if round_.kind == RoundKind.BAR_RAISER:
             choices = [i for i in others if i.is_bar_raiser and i.department_id != hiring_dept]
         elif round_.kind == RoundKind.HIRING_MANAGER:
@@ -570,10 +651,12 @@ class Command(BaseCommand):
         the interviewer's working hours and the candidate's waking hours, as a recruiter would."""
         last_error = None
         # The nearest day first; when nobody fits, a day later or earlier, as a recruiter would.
-        attempts = [
-            (interviewer, starts_at + dt.timedelta(days=shift))
-            for shift in (0, 1, -1, 2)
-            for interviewer in self.choices_for(loop, round_, prefer)
+        choices = self.choices_for(loop, round_, prefer)
+        shifts = (0, 1, -1, 2)
+        # The preferred person on any of the nearby days before anyone else.
+        first = [(prefer, starts_at + dt.timedelta(days=s)) for s in shifts] if prefer in choices else []
+        attempts = first + [
+            (interviewer, starts_at + dt.timedelta(days=shift)) for shift in shifts for interviewer in choices
         ]
         for interviewer, wanted in attempts:
             slot = self.slot_near(wanted, round_, interviewer, loop.candidate)
@@ -601,7 +684,7 @@ class Command(BaseCommand):
         staying in the past for a past interview and in the future for a future one."""
         past = wanted <= self.now
         duration = dt.timedelta(minutes=round_.duration_minutes)
-        mine, theirs = interviewer_hours(interviewer), candidate_hours()
+        theirs = candidate_hours()
         for step in range(0, 96):
             for sign in (1, -1) if step else (1,):
                 slot = wanted + sign * step * dt.timedelta(minutes=30)
@@ -610,7 +693,7 @@ class Command(BaseCommand):
                 if not past and slot <= self.now + dt.timedelta(hours=1):
                     continue
                 if (
-                    within(slot, slot + duration, zone=interviewer.time_zone, hours=mine)
+                    availability.covers(self.free.get(interviewer.pk, []), slot, slot + duration)
                     and within(slot, slot + duration, zone=candidate.time_zone, hours=theirs)
                     and self.candidate_free(candidate, slot, slot + duration)
                 ):
