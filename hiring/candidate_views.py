@@ -31,7 +31,7 @@ MAX_FIELDS = 31 * len(scheduling.DAY_BLOCKS)
 def _problem_page(request: HttpRequest, problem: scheduling.LinkProblem) -> HttpResponse:
     return render(
         request,
-        "hiring/availability_problem.html",
+        "hiring/candidate_availability_problem.html",
         {"message": problem.message, "code": problem.code},
         status=problem.status,
     )
@@ -89,7 +89,7 @@ def candidate_availability(request: HttpRequest, token: str) -> HttpResponse:
             "expires": format_local(avail_request.expires_at, candidate.time_zone),
             "language": translation.get_language(),
         }
-        return render(request, "hiring/availability.html", context, status=status)
+        return render(request, "hiring/candidate_availability.html", context, status=status)
 
 
 def _current_blocks(avail_request) -> set[str]:

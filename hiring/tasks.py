@@ -100,3 +100,14 @@ def noop(counter: str = "") -> None:
 @shared_task(name="hiring.tasks.erase_expired_candidates", ignore_result=True)
 def erase_expired_candidates() -> dict:
     return services.erase_expired_candidates().as_dict()
+
+
+# --- calendar feeds (issue 9) ---
+# Beat runs it every HIRING_FEED_SWEEP_SECONDS; the logic is hiring/scheduling/feeds.py.
+
+
+@shared_task(name="hiring.tasks.import_calendar_feeds", ignore_result=True)
+def import_calendar_feeds() -> dict:
+    from hiring.scheduling import feeds
+
+    return feeds.import_all()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from hiring import candidate_views, views
+from hiring import candidate_views, views, web_availability
 
 
 class IdConverter:
@@ -35,4 +35,5 @@ urlpatterns = [
     path("loops/<id:loop_id>/decision/", views.decide, name="decide"),
     # The candidate's availability link (signed, no login).
     path("availability/<str:token>/", candidate_views.candidate_availability, name="candidate_availability"),
+    path("availability/", web_availability.my_availability, name="my_availability"),
 ]

@@ -131,6 +131,8 @@ def recruiters_group() -> Group:
         migration.create_group(django_apps, None)
         # Later migrations give the group more (0012: erase and export candidates).
         importlib.import_module("hiring.migrations.0012_candidate_erasure").grant_recruiters(django_apps, None)
+        # 0015: weekly hours, time off, busy blocks, pools (issue 9).
+        importlib.import_module("hiring.migrations.0015_availability").grant_recruiters(django_apps, None)
         group = Group.objects.get(name="Recruiters")
     return group
 

@@ -241,6 +241,13 @@ def test_no_bar_raiser_free_in_the_window_names_the_nearest():
     assert "Grace" in text and "21 Dec" in text
 
 
+def test_an_empty_window_or_no_open_round_is_said_plainly():
+    empty = problem(small_company(), days=0)
+    assert propose(empty).explanations == ("The window must end after it starts.",)
+    nothing = problem(small_company(), rounds=())
+    assert propose(nothing).explanations == ("Every round of this loop is already booked.",)
+
+
 def test_no_bar_raiser_outside_the_hiring_department_at_all():
     people = [p for p in small_company() if p.id != 6]
     result = propose(problem(people), k=1, time_limit_seconds=5)
@@ -262,11 +269,17 @@ def test_too_few_departments_free_together_is_explained_by_relaxing_variety():
 
 
 def test_a_window_too_short_says_when_the_earliest_panel_would_end():
-    prob = problem(small_company(), days=1, candidate_max_rounds_per_day=3)
+    # One day for five rounds at three a day; the candidate's availability runs on past it:
+    # three rounds on Monday from 9:00 with 15-minute breaks, two on Tuesday, the last ending 11:15.
+    candidate = daily_windows("UTC", MONDAY, MONDAY + dt.timedelta(days=5), from_minute=8 * 60, to_minute=21 * 60)
+    prob = problem(small_company(), days=1, candidate_max_rounds_per_day=3, candidate_free=candidate)
     result = propose(prob, k=1, time_limit_seconds=5)
     assert not result.proposals
-    text = " ".join(result.explanations)
-    assert "Widen the window" in text or "rounds a day" in text, text
+    assert "The candidate would need more than 3 rounds a day; widen the window." in result.explanations
+    assert (
+        "No complete panel fits in the window; the earliest one ends Tue 8 Dec 11:15 UTC. Widen the window."
+        in result.explanations
+    ), result.explanations
 
 
 # --- Zones that make it hard -------------------------------------------------------

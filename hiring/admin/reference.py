@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils.html import format_html_join
 
 from hiring import services
+from hiring.admin.availability import TimeOffInline, WeeklyHoursInline, feed_status, save_availability_formset
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
 from hiring.models import (
     Candidate,
@@ -27,6 +28,7 @@ from hiring.models import (
     SeniorityLevel,
 )
 from hiring.rules import DomainError, check_plan, min_rounds
+from hiring.scheduling import availability
 from hiring.validators import validate_email_text, validate_person_name
 
 # --- reference data: departments, people, competencies, plans, positions ------------------
@@ -50,10 +52,24 @@ class InterviewerAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     actions = ["deactivate_selected"]
+    # Weekly hours and time off (issue 9), saved through the services.
+    inlines = [WeeklyHoursInline, TimeOffInline]
+    readonly_fields = ["calendar_feed_status"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("weekly_hours")
 
     @admin.display(description="Working hours (their time)")
     def working_hours(self, interviewer: Interviewer) -> str:
-        return f"{interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M} days {interviewer.work_days}"
+        return availability.describe_week(availability.weekly_intervals(interviewer, interviewer.weekly_hours.all()))
+
+    @admin.display(description="Calendar feed")
+    def calendar_feed_status(self, interviewer: Interviewer) -> str:
+        return feed_status(interviewer)
+
+    def save_formset(self, request, form, formset, change):
+        if not save_availability_formset(request, form, formset):
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(Competency)

@@ -45,8 +45,9 @@ from hiring.models import (
     RoundKind,
     RoundStatus,
 )
-from hiring.reminders.hours import candidate_hours, interviewer_hours, within
+from hiring.reminders.hours import candidate_hours, within
 from hiring.rules import DomainError
+from hiring.scheduling import availability
 from hiring.times import format_local
 
 admin.site.site_header = "Hiring Loop"
@@ -448,10 +449,16 @@ def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[st
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
     candidate = round_.loop.candidate
     problems = []
-    if not within(starts_at, ends_at, zone=interviewer.time_zone, hours=interviewer_hours(interviewer)):
+    if availability.time_off_during(interviewer_id=interviewer.pk, starts_at=starts_at, ends_at=ends_at):
+        problems.append(gettext("%(name)s is away then (time off).") % {"name": interviewer.name})
+    if not availability.in_weekly_hours(interviewer=interviewer, starts_at=starts_at, ends_at=ends_at):
         problems.append(
-            f"That is {format_local(starts_at, interviewer.time_zone)} for {interviewer.name}, outside their "
-            f"working hours ({interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M}, {interviewer.time_zone})."
+            gettext("That is %(local)s for %(name)s, outside their working hours (%(zone)s).")
+            % {
+                "local": format_local(starts_at, interviewer.time_zone),
+                "name": interviewer.name,
+                "zone": interviewer.time_zone,
+            }
         )
     if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
         problems.append(

@@ -339,7 +339,7 @@ class BookingConflictSerializer(serializers.Serializer):
     """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
 
     code = serializers.ChoiceField(
-        choices=["outside_hours", "candidate_busy", "interviewer_busy"],
+        choices=["outside_hours", "interviewer_time_off", "candidate_busy", "interviewer_busy"],
         required=False,
         help_text="Which rule refused; absent for the panel rules (their words are in detail).",
     )
@@ -357,6 +357,12 @@ class BookingConflictSerializer(serializers.Serializer):
     )
     min_gap_minutes = serializers.IntegerField(
         required=False, help_text="candidate_busy: the least gap between a candidate's rounds."
+    )
+    time_off_starts_at = serializers.DateTimeField(
+        required=False, help_text="interviewer_time_off: when the time off starts, in the interviewer's zone."
+    )
+    time_off_ends_at = serializers.DateTimeField(
+        required=False, help_text="interviewer_time_off: when the time off ends, in the interviewer's zone."
     )
 
 

@@ -4,13 +4,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from hiring.api import privacy, views
+from hiring.api import availability, privacy, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("competencies", views.CompetencyViewSet, basename="competency")
 router.register("interviewers", views.InterviewerViewSet, basename="interviewer")
+router.register("interviewers", availability.InterviewerAvailabilityViewSet, basename="interviewer-availability")
+router.register("pools", availability.PoolViewSet, basename="pool")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("candidates", privacy.CandidatePrivacyViewSet, basename="candidate-privacy")

@@ -76,6 +76,32 @@ def weekly_intervals(interviewer: Interviewer, rows: Iterable[WeeklyHours] | Non
     )
 
 
+SHORT_DAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+
+
+def describe_week(intervals: Iterable[DailyInterval]) -> str:
+    """'Mon-Fri 09:00-17:30; Sun 22:00-06:00': days with the same hours together (for lists)."""
+    by_day: dict[int, tuple] = defaultdict(tuple)
+    for i in sorted(intervals, key=lambda i: (i.weekday, i.start)):
+        by_day[i.weekday] += (f"{i.start:%H:%M}–{i.end:%H:%M}",)
+    groups: dict[tuple, list[int]] = {}
+    for day in sorted(by_day):
+        groups.setdefault(by_day[day], []).append(day)
+    parts = []
+    for hours, days in groups.items():
+        runs, run = [], [days[0]]
+        for day in days[1:]:
+            if day == run[-1] + 1:
+                run.append(day)
+            else:
+                runs.append(run)
+                run = [day]
+        runs.append(run)
+        names = ", ".join(SHORT_DAYS[r[0]] if len(r) == 1 else f"{SHORT_DAYS[r[0]]}–{SHORT_DAYS[r[-1]]}" for r in runs)
+        parts.append(f"{names} {', '.join(hours)}")
+    return "; ".join(parts)
+
+
 # --- pure interval arithmetic -------------------------------------------------------
 
 

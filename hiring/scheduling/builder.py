@@ -19,7 +19,7 @@ from .availability import free_intervals, load_counts, qualified_ids
 from .intervals import clip, daily_windows, normalise, subtract
 from .problem import BAR_RAISER_KIND, BookedSeat, Interval, OpenRound, Person, Problem
 
-EXPLAIN_HORIZON = dt.timedelta(days=28)
+EXPLAIN_HORIZON = dt.timedelta(days=7)
 
 
 def candidate_waking_hours(zone: str, start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -105,16 +105,17 @@ def build_problem(
             )
         )
     zone = candidate_time_zone or loop.candidate.time_zone
+    # Past the window too (the solver keeps to the window): "widen the window to ..." needs it.
     if candidate_free is None:
-        candidate = candidate_waking_hours(zone, window_start, window_end)
+        candidate = candidate_waking_hours(zone, window_start, horizon_end)
     else:
-        candidate = clip(normalise(candidate_free), window_start, window_end)
+        candidate = clip(normalise(candidate_free), window_start, horizon_end)
     gap = dt.timedelta(minutes=settings.HIRING_CANDIDATE_MIN_GAP_MINUTES)
     elsewhere = (
         Round.objects.filter(
             loop__candidate_id=loop.candidate_id,
             status__in=BOOKED_ROUND_STATUSES,
-            starts_at__lt=window_end + gap,
+            starts_at__lt=horizon_end + gap,
             starts_at__gt=window_start - dt.timedelta(hours=9),
         )
         .exclude(loop=loop)

@@ -8,16 +8,23 @@ step for variety (it will not fill the last seats from departments already on th
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 
 from .check import violations
 from .problem import Assignment, Problem, Proposal, Result
-from .solver import _prepare
+from .solver import _prepare, _Prepared
 
 
 def propose_greedy(problem: Problem) -> Result:
-    prep = _prepare(problem, prune=False)
+    proposal = first_fit(_prepare(problem, prune=False))
+    return Result(proposals=(proposal,) if proposal else ())
+
+
+def first_fit(prep: _Prepared) -> Proposal | None:
+    """Greedy's panel over prepared choices, or None."""
+    problem = prep.problem
     people = {p.id: p for p in problem.people}
     g = prep.g
     gap = problem.candidate_min_gap_minutes
@@ -29,11 +36,11 @@ def propose_greedy(problem: Problem) -> Result:
     assignments: list[Assignment] = []
     earliest = -(10**9)
 
+    firsts = [first for first, _last, _cap in prep.days]
+
     def day_index(slot: int) -> int | None:
-        for index, (first, last, _cap) in enumerate(prep.days):
-            if first <= slot <= last:
-                return index
-        return None
+        index = bisect.bisect_right(firsts, slot) - 1
+        return index if index >= 0 and slot <= prep.days[index][1] else None
 
     for position, r in enumerate(prep.rounds):
         size = math.ceil((r.duration_minutes + gap) / g)
@@ -67,7 +74,7 @@ def propose_greedy(problem: Problem) -> Result:
                         best = key
                     break
         if best is None:
-            return Result(proposals=())
+            return None
         slot, _load, pid = best
         used_people.add(pid)
         departments.add(people[pid].department_id)
@@ -79,6 +86,4 @@ def propose_greedy(problem: Problem) -> Result:
         start = prep.at(slot)
         assignments.append(Assignment(r.id, pid, start, start + dt.timedelta(minutes=r.duration_minutes)))
     proposal = Proposal(assignments=tuple(assignments), finishes_at=max(a.ends_at for a in assignments), score=0.0)
-    if violations(problem, proposal):
-        return Result(proposals=())
-    return Result(proposals=(proposal,))
+    return None if violations(problem, proposal) else proposal

@@ -84,7 +84,8 @@ class Problem:
     rounds: tuple[OpenRound, ...]
     booked: tuple[BookedSeat, ...]
     people: tuple[Person, ...]
-    # When the candidate can interview (UTC, sorted, disjoint) and their zone.
+    # When the candidate can interview (UTC, sorted, disjoint; may run past the window, as
+    # people's free time may) and their zone.
     candidate_free: tuple[Interval, ...]
     candidate_time_zone: str
     window_start: dt.datetime

@@ -12,8 +12,9 @@ The model stays small because most of the work is done before the solver sees it
 - pairs are pruned to the best few dozen per round (earliest, least loaded), keeping the
   best of every department and level so the variety rules are not pruned away.
 
-Ranking (lower is better): the slot the loop finishes in, then the load the chosen people
-already carry, then rounds that sit within an hour of the edge of someone's free time.
+Ranking (lower is better): the candidate day the loop finishes on first; within it the
+slot it finishes in, the load the chosen people already carry, and rounds that sit within
+an hour of the edge of someone's free time, weighed together.
 Each next proposal must change at least half the interviewers or move at least half the
 rounds to another candidate day.
 """
@@ -27,6 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -42,6 +44,7 @@ EPOCH = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)  # a Monday, on every grid
 EDGE_MARGIN = dt.timedelta(minutes=60)
 MAX_PEOPLE_PER_ROUND = 40
 PER_GROUP_KEEP = 3
+WEIGHT_DAY = 1000  # per candidate day the loop runs on: more than every other term together
 WEIGHT_FINISH = 1  # per slot (15 minutes)
 WEIGHT_LOAD = 2  # per interview the person already has in the window's weeks
 WEIGHT_EDGE = 4  # per round within an hour of the edge of someone's free time
@@ -77,12 +80,22 @@ def _ceil_slot(origin: dt.datetime, g: int, t: dt.datetime) -> int:
     return math.ceil((t - origin).total_seconds() / 60 / g)
 
 
-def _start_ranges(origin: dt.datetime, g: int, intervals: Iterable[Interval], minutes: int) -> list[SlotRange]:
-    """Slots s where [s, s + minutes) fits wholly inside one of `intervals`."""
-    length = dt.timedelta(minutes=minutes)
+def _minutes_in(origin: dt.datetime, intervals: Iterable[Interval]) -> list[tuple[int, int]]:
+    """UTC intervals as whole minutes from `origin`, shrunk inwards to the minute."""
+    out = []
+    for start, end in intervals:
+        lo = math.ceil((start - origin).total_seconds() / 60)
+        hi = math.floor((end - origin).total_seconds() / 60)
+        if lo < hi:
+            out.append((lo, hi))
+    return out
+
+
+def _start_ranges(g: int, intervals: Iterable[tuple[int, int]], minutes: int) -> list[SlotRange]:
+    """Slots s where [s, s + minutes) fits wholly inside one of `intervals` (in minutes)."""
     out: list[SlotRange] = []
     for start, end in intervals:
-        lo, hi = _ceil_slot(origin, g, start), _floor_slot(origin, g, end - length)
+        lo, hi = -(-start // g), (end - minutes) // g
         if lo <= hi:
             out.append((lo, hi))
     return out
@@ -112,13 +125,22 @@ def _merge_ranges(ranges: Iterable[SlotRange]) -> list[SlotRange]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only a few zones strongly cached; a company spans dozens.
+    return ZoneInfo(name)
+
+
+def _midnight(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), _zone(zone)).astimezone(dt.UTC)
+
+
 def _local_day_starts(zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.date, dt.datetime]]:
     """Each local date touching [start, end) with the UTC instant its midnight falls on."""
-    tz = ZoneInfo(zone)
-    day = start.astimezone(tz).date()
+    day = start.astimezone(_zone(zone)).date()
     out = []
     while True:
-        midnight = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
+        midnight = _midnight(day, zone)
         if midnight >= end:
             break
         out.append((day, midnight))
@@ -126,18 +148,19 @@ def _local_day_starts(zone: str, start: dt.datetime, end: dt.datetime) -> list[t
     return out
 
 
-def _full_days(person: Person, start: dt.datetime, end: dt.datetime) -> list[Interval]:
-    """The UTC spans of the person's local days (or ISO weeks) on which they are already at their limit."""
-    if person.max_per_day is None and person.max_per_week is None:
-        return []
+def _full_days(person: Person) -> list[Interval]:
+    """The UTC spans of the person's local days (and ISO weeks) on which they are already at their limit."""
     out: list[Interval] = []
-    days = _local_day_starts(person.time_zone, start - dt.timedelta(days=1), end + dt.timedelta(days=1))
-    for (day, midnight), (_next_day, next_midnight) in itertools.pairwise(days):
-        full = person.max_per_day is not None and person.booked_per_day.get(day, 0) >= person.max_per_day
-        week = tuple(day.isocalendar()[:2])
-        full = full or (person.max_per_week is not None and person.booked_per_week.get(week, 0) >= person.max_per_week)
-        if full:
-            out.append((midnight, next_midnight))
+    one = dt.timedelta(days=1)
+    if person.max_per_day is not None:
+        for day, count in person.booked_per_day.items():
+            if count >= person.max_per_day:
+                out.append((_midnight(day, person.time_zone), _midnight(day + one, person.time_zone)))
+    if person.max_per_week is not None:
+        for (year, week), count in person.booked_per_week.items():
+            if count >= person.max_per_week:
+                monday = dt.date.fromisocalendar(year, week, 1)
+                out.append((_midnight(monday, person.time_zone), _midnight(monday + 7 * one, person.time_zone)))
     return out
 
 
@@ -159,15 +182,19 @@ def _prepare(problem: Problem, relax: frozenset[str] = frozenset(), *, prune: bo
     load: dict[int, int] = {}
     for person in problem.people:
         load[person.id] = min(10, sum(person.booked_per_week.values()))
-    # Per person work shared by every round: free time with the candidate, days already full.
-    shared: dict[int, tuple[list[Interval], list[Interval]]] = {}
+    # Per person work shared by every round (in whole minutes from the origin, which is
+    # faster than datetimes): free time with the candidate, days already full.
+    candidate_m = _minutes_in(origin, candidate)
+    shared: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
     for person in problem.people:
         if person.id in booked_ids:
             continue
         free = clip(list(person.free), problem.window_start, window_end)
         if "load" not in relax:
-            free = subtract(free, _full_days(person, problem.window_start, window_end))
-        shared[person.id] = (intersect(free, candidate), free)
+            free = subtract(free, _full_days(person))
+        free_m = _minutes_in(origin, free)
+        shared[person.id] = (intersect(free_m, candidate_m), free_m)
+    margin = int(EDGE_MARGIN.total_seconds() // 60)
     for r in rounds:
         lo_bound, hi_bound = problem.window_start, window_end
         if problem.ordered and "order" not in relax:
@@ -177,31 +204,32 @@ def _prepare(problem: Problem, relax: frozenset[str] = frozenset(), *, prune: bo
                     lo_bound = max(lo_bound, b.ends_at + gap)
                 elif b.order > r.order:
                     hi_bound = min(hi_bound, b.starts_at - gap)
+        bounds = _minutes_in(origin, [(lo_bound, hi_bound)])
         per_person: dict[int, list[SlotRange]] = {}
         per_core: dict[int, list[SlotRange]] = {}
         for person in problem.people:
             if person.id not in shared or not eligible(problem, r, person):
                 continue
-            both, free = shared[person.id]
-            ranges = _start_ranges(origin, g, clip(both, lo_bound, hi_bound), r.duration_minutes)
+            both, free_m = shared[person.id]
+            ranges = _start_ranges(g, intersect(both, bounds), r.duration_minutes)
             if not ranges:
                 continue
             per_person[person.id] = ranges
-            inner = [(a + EDGE_MARGIN, b - EDGE_MARGIN) for a, b in free if b - a > 2 * EDGE_MARGIN]
-            per_core[person.id] = _intersect_ranges(ranges, _start_ranges(origin, g, inner, r.duration_minutes))
+            inner = [(a + margin, b - margin) for a, b in free_m if b - a > 2 * margin]
+            per_core[person.id] = _intersect_ranges(ranges, _start_ranges(g, inner, r.duration_minutes))
         allowed[r.id] = per_person
         core[r.id] = per_core
     if prune:
         _prune(problem, allowed, core, load)
     # Candidate-local days with how many more rounds each may take.
-    czone = ZoneInfo(problem.candidate_time_zone)
+    czone = _zone(problem.candidate_time_zone)
     per_day_cap = len(rounds) if "per_day" in relax else problem.candidate_max_rounds_per_day
     booked_per_day: dict[dt.date, int] = defaultdict(int)
     for b in problem.booked:
         booked_per_day[b.starts_at.astimezone(czone).date()] += 1
     days: list[tuple[int, int, int]] = []
     local_days = _local_day_starts(problem.candidate_time_zone, problem.window_start, window_end)
-    local_days.append((None, dt.datetime.combine(local_days[-1][0] + dt.timedelta(days=1), dt.time(0), czone)))
+    local_days.append((None, _midnight(local_days[-1][0] + dt.timedelta(days=1), problem.candidate_time_zone)))
     for (day, midnight), (_n, next_midnight) in itertools.pairwise(local_days):
         first, last = _ceil_slot(origin, g, midnight), _ceil_slot(origin, g, next_midnight) - 1
         days.append((first, last, max(0, per_day_cap - booked_per_day.get(day, 0))))
@@ -219,14 +247,16 @@ def _prepare(problem: Problem, relax: frozenset[str] = frozenset(), *, prune: bo
     )
 
 
-def _prune(problem: Problem, allowed, core, load) -> None:
-    """Keep the best people per round: earliest free, least loaded, plus the best of every group."""
+def _prune(problem: Problem, allowed, core, load, keep_pairs: Iterable[tuple[int, int]] = ()) -> None:
+    """Keep the best people per round: earliest free, least loaded, plus the best of every group
+    (and `keep_pairs`, the (round, person) pairs of a known solution)."""
     people = {p.id: p for p in problem.people}
+    kept_pairs = set(keep_pairs)
     for r_id, per_person in allowed.items():
         if len(per_person) <= MAX_PEOPLE_PER_ROUND:
             continue
         ranked = sorted(per_person, key=lambda pid: (per_person[pid][0][0], load[pid], pid))
-        keep = set(ranked[:MAX_PEOPLE_PER_ROUND])
+        keep = set(ranked[:MAX_PEOPLE_PER_ROUND]) | {pid for r, pid in kept_pairs if r == r_id}
         by_department: dict[int, int] = defaultdict(int)
         by_level: dict[int, int] = defaultdict(int)
         for pid in ranked:
@@ -249,25 +279,30 @@ class _Model:
     t: dict[int, cp_model.IntVar]
     a: dict[tuple[int, int], cp_model.IntVar]
     b: dict[tuple[int, int], cp_model.IntVar]
-    sizes: dict[int, int]
 
 
-def _build(prep: _Prepared, relax: frozenset[str]) -> _Model | None:
+def _build(prep: _Prepared, relax: frozenset[str], *, horizon: int | None = None) -> _Model | None:
+    """The CP-SAT model; None when some round has no choice at all. `horizon`: the last start slot allowed."""
     problem = prep.problem
     model = cp_model.CpModel()
     g = prep.g
     gap = 0 if "gap" in relax else problem.candidate_min_gap_minutes
     t: dict[int, cp_model.IntVar] = {}
     a: dict[tuple[int, int], cp_model.IntVar] = {}
-    sizes: dict[int, int] = {}
     domains: dict[int, list[SlotRange]] = {}
+    sizes: dict[int, int] = {}
     intervals = []
     ends = []
     by_person: dict[int, list] = defaultdict(list)
-    edge_terms = []
-    load_terms = []
+    penalties = []
     for r in prep.rounds:
         per_person = prep.allowed[r.id]
+        if horizon is not None:
+            per_person = {
+                pid: clipped
+                for pid, ranges in per_person.items()
+                if (clipped := _intersect_ranges(ranges, [(ranges[0][0], horizon)]))
+            }
         if not per_person:
             return None
         domain = _merge_ranges(rng for ranges in per_person.values() for rng in ranges)
@@ -286,25 +321,25 @@ def _build(prep: _Prepared, relax: frozenset[str]) -> _Model | None:
                 model.add_linear_expression_in_domain(
                     t[r.id], cp_model.Domain.from_intervals([list(x) for x in ranges])
                 ).only_enforce_if(var)
-            core_ranges = prep.core[r.id].get(pid) or []
+            core_ranges = _intersect_ranges(ranges, prep.core[r.id].get(pid) or [])
+            # Near an edge of their free time: a penalty, unless the start is in the core.
             if core_ranges:
-                inner = model.new_bool_var(f"c{r.id}_{pid}")
-                model.add_implication(inner, var)
+                edge = model.new_bool_var(f"e{r.id}_{pid}")
                 model.add_linear_expression_in_domain(
                     t[r.id], cp_model.Domain.from_intervals([list(x) for x in core_ranges])
-                ).only_enforce_if(inner)
-                edge_terms.append(var - inner)
+                ).only_enforce_if([var, edge.Not()])
+                penalties.append(WEIGHT_EDGE * edge)
             else:
-                edge_terms.append(var)
+                penalties.append(WEIGHT_EDGE * var)
             if prep.load[pid]:
-                load_terms.append(prep.load[pid] * var)
+                penalties.append(WEIGHT_LOAD * prep.load[pid] * var)
         model.add_exactly_one(choices)
     for vars_ in by_person.values():
         if len(vars_) > 1:
             model.add_at_most_one(vars_)
     model.add_no_overlap(intervals)
     if problem.ordered and "order" not in relax:
-        for r1, r2 in zip(prep.rounds, prep.rounds[1:], strict=False):
+        for r1, r2 in itertools.pairwise(prep.rounds):
             if r1.order < r2.order:
                 model.add(t[r2.id] >= t[r1.id] + sizes[r1.id])
     # Rounds per candidate-local day.
@@ -352,17 +387,48 @@ def _build(prep: _Prepared, relax: frozenset[str]) -> _Model | None:
             model.add(sum(used) >= missing)
     finish = model.new_int_var(0, max(d[1] for d in prep.days) + 10_000, "finish")
     model.add_max_equality(finish, ends)
-    model.minimize(WEIGHT_FINISH * finish + WEIGHT_LOAD * sum(load_terms) + WEIGHT_EDGE * sum(edge_terms))
-    return _Model(model=model, t=t, a=a, b=b, sizes=sizes)
+    # The candidate's day the loop ends on comes first; within it, the finish time, load and edges.
+    finish_day = model.new_int_var(0, len(prep.days), "finish_day")
+    for r in prep.rounds:
+        model.add(finish_day >= sum(index * var for (r_id, index), var in b.items() if r_id == r.id))
+    model.minimize(WEIGHT_DAY * finish_day + WEIGHT_FINISH * finish + sum(penalties))
+    return _Model(model=model, t=t, a=a, b=b)
 
 
 def _solver(seconds: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
     solver.parameters.num_workers = WORKERS
+    # Probing the holey start domains costs seconds on a large company and finds little.
+    solver.parameters.cp_model_probing_level = 0
     # An hour's difference in finish time is worth looking for; less is not worth the wait.
     solver.parameters.absolute_gap_limit = 4
     return solver
+
+
+def _day_of(prep: _Prepared, slot: int) -> int | None:
+    for index, (first, last, _cap) in enumerate(prep.days):
+        if first <= slot <= last:
+            return index
+    return None
+
+
+def _slot(prep: _Prepared, instant: dt.datetime) -> int:
+    return _floor_slot(prep.origin, prep.g, instant)
+
+
+def _differ(built: _Model, prep: _Prepared, proposal: Proposal) -> None:
+    """The next proposal changes at least half the people, or moves at least half the rounds to other days."""
+    need = math.ceil(len(prep.rounds) / 2)
+    same_people = [built.a[key] for x in proposal.assignments if (key := (x.round_id, x.interviewer_id)) in built.a]
+    same_days = [
+        built.b[key]
+        for x in proposal.assignments
+        if (key := (x.round_id, _day_of(prep, _slot(prep, x.starts_at)))) in built.b
+    ]
+    other_people = built.model.new_bool_var("")
+    built.model.add(sum(same_people) <= len(prep.rounds) - need).only_enforce_if(other_people)
+    built.model.add(sum(same_days) <= len(prep.rounds) - need).only_enforce_if(other_people.Not())
 
 
 def _why(problem: Problem, person: Person, round_: OpenRound, start: dt.datetime) -> str:
@@ -380,68 +446,109 @@ def _why(problem: Problem, person: Person, round_: OpenRound, start: dt.datetime
     }
 
 
-def _solve(prep: _Prepared, relax: frozenset[str], *, k: int, deadline: float) -> tuple[list[Proposal], bool]:
-    """Up to k proposals (best first) and whether the time limit cut the search short."""
-    built = _build(prep, relax)
-    if built is None:
-        return [], False
+def _solve(
+    prep: _Prepared,
+    relax: frozenset[str],
+    *,
+    k: int,
+    deadline: float,
+    per_solve: float,
+    hint: Proposal | None = None,
+) -> tuple[list[Proposal], bool]:
+    """Up to k proposals (best first) and whether a time limit cut the search short.
+
+    With a known solution (`hint`, e.g. greedy's) the search starts from it and first keeps
+    to one candidate day past where it ends: the best panels finish early, and the smaller
+    model is solved much faster. If that leaves fewer than k, the whole window is searched.
+    """
     problem = prep.problem
     people = {p.id: p for p in problem.people}
     proposals: list[Proposal] = []
     timed_out = False
-    need = math.ceil(len(prep.rounds) / 2)
-    for index in range(k):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0.02:
-            timed_out = True
-            break
-        solver = _solver(remaining / (k - index) if index else remaining * 0.6)
-        status = solver.solve(built.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            timed_out = timed_out or status == cp_model.UNKNOWN
-            break
-        timed_out = timed_out or status == cp_model.FEASIBLE
-        chosen: dict[int, int] = {}
-        for (r_id, pid), var in built.a.items():
-            if solver.boolean_value(var):
-                chosen[r_id] = pid
-        starts = {r.id: solver.value(built.t[r.id]) for r in prep.rounds}
-        assignments = tuple(
-            Assignment(
-                round_id=r.id,
-                interviewer_id=chosen[r.id],
-                starts_at=prep.at(starts[r.id]),
-                ends_at=prep.at(starts[r.id]) + dt.timedelta(minutes=r.duration_minutes),
+    stages: list[int | None] = [None]
+    if hint is not None:
+        day = _day_of(prep, _slot(prep, hint.finishes_at - dt.timedelta(minutes=1)))
+        if day is not None and day + 1 < len(prep.days) - 1:
+            stages = [prep.days[day + 1][1], None]
+    for horizon in stages:
+        built = _build(prep, relax, horizon=horizon)
+        if built is None:
+            continue
+        for earlier in proposals:
+            _differ(built, prep, earlier)
+        if hint is not None and not proposals:
+            for x in hint.assignments:
+                if (x.round_id, x.interviewer_id) in built.a:
+                    built.model.add_hint(built.a[x.round_id, x.interviewer_id], 1)
+                built.model.add_hint(built.t[x.round_id], _slot(prep, x.starts_at))
+        while len(proposals) < k:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.02:
+                return proposals, True
+            solver = _solver(min(remaining, per_solve))
+            status = solver.solve(built.model)
+            if status == cp_model.INFEASIBLE:
+                break
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return proposals, True
+            timed_out = timed_out or status == cp_model.FEASIBLE
+            chosen = {r_id: pid for (r_id, pid), var in built.a.items() if solver.boolean_value(var)}
+            starts = {r.id: solver.value(built.t[r.id]) for r in prep.rounds}
+            assignments = tuple(
+                Assignment(
+                    round_id=r.id,
+                    interviewer_id=chosen[r.id],
+                    starts_at=prep.at(starts[r.id]),
+                    ends_at=prep.at(starts[r.id]) + dt.timedelta(minutes=r.duration_minutes),
+                )
+                for r in prep.rounds
             )
-            for r in prep.rounds
-        )
-        proposals.append(
-            Proposal(
+            proposal = Proposal(
                 assignments=assignments,
                 finishes_at=max(x.ends_at for x in assignments),
                 score=float(solver.objective_value),
                 why={r.id: _why(problem, people[chosen[r.id]], r, prep.at(starts[r.id])) for r in prep.rounds},
             )
-        )
-        # The next one changes at least half the people, or moves at least half the rounds to other days.
-        days = {r_id: idx for (r_id, idx), var in built.b.items() if solver.boolean_value(var)}
-        other_people = built.model.new_bool_var("")
-        built.model.add(sum(built.a[r_id, pid] for r_id, pid in chosen.items()) <= len(chosen) - need).only_enforce_if(
-            other_people
-        )
-        built.model.add(sum(built.b[r_id, idx] for r_id, idx in days.items()) <= len(days) - need).only_enforce_if(
-            other_people.Not()
-        )
+            proposals.append(proposal)
+            _differ(built, prep, proposal)
+        if len(proposals) >= k:
+            break
     return proposals, timed_out
 
 
-def propose(problem: Problem, *, k: int = 3, time_limit_seconds: float = 5.0, explain: bool = True) -> Result:
-    """Up to `k` proposals that differ meaningfully, best first; explanations when none exists."""
+def propose(problem: Problem, *, k: int = 3, time_limit_seconds: float = 2.0, explain: bool = True) -> Result:
+    """Up to `k` proposals that differ meaningfully, best first; explanations when none exists.
+
+    `time_limit_seconds` bounds the search for proposals (each solve gets a share); the
+    explanations, when nothing fits, take up to as long again.
+    """
+    from .greedy import first_fit  # greedy builds on this module
+
     started = time.monotonic()
     if not problem.rounds:
         return Result(proposals=(), explanations=(_("Every round of this loop is already booked."),))
-    prep = _prepare(problem)
-    proposals, timed_out = _solve(prep, frozenset(), k=k, deadline=started + time_limit_seconds)
+    if problem.window_end <= problem.window_start:
+        return Result(proposals=(), explanations=(_("The window must end after it starts."),))
+    prep = _prepare(problem, prune=False)
+    # Greedy's panel, when it finds one, is a valid start: CP-SAT improves from there.
+    hint = first_fit(prep)
+    _prune(
+        problem,
+        prep.allowed,
+        prep.core,
+        prep.load,
+        [(x.round_id, x.interviewer_id) for x in hint.assignments] if hint else [],
+    )
+    proposals, timed_out = _solve(
+        prep,
+        frozenset(),
+        k=k,
+        deadline=started + time_limit_seconds,
+        per_solve=max(0.2, time_limit_seconds / (k + 1)),
+        hint=hint,
+    )
+    if hint is not None and not proposals:
+        proposals = [hint]  # the time ran out before CP-SAT reported anything
     valid = [p for p in proposals if not violations(problem, p)]
     if len(valid) != len(proposals):  # never expected: check.py and the model disagree
         raise AssertionError("the solver produced a proposal that breaks a rule")
@@ -451,7 +558,7 @@ def propose(problem: Problem, *, k: int = 3, time_limit_seconds: float = 5.0, ex
         return Result(proposals=(), timed_out=timed_out)
     return Result(
         proposals=(),
-        explanations=tuple(explain_infeasible(problem, time_limit_seconds=max(1.0, time_limit_seconds / 2))),
+        explanations=tuple(explain_infeasible(problem, time_limit_seconds=max(1.0, time_limit_seconds))),
         timed_out=timed_out,
     )
 
@@ -534,11 +641,15 @@ def explain_infeasible(problem: Problem, *, time_limit_seconds: float = 2.0) -> 
     ]
     for family, message in relaxations:
         relaxed = _prepare(problem, frozenset({family}))
-        found, _timed_out = _solve(relaxed, frozenset({family}), k=1, deadline=time.monotonic() + deadline_each)
+        found, _timed_out = _solve(
+            relaxed, frozenset({family}), k=1, deadline=time.monotonic() + deadline_each, per_solve=deadline_each
+        )
         if found:
             out.append(message % {"n": problem.candidate_max_rounds_per_day} if "%(n)" in message else message)
     relaxed = _prepare(problem, frozenset({"window"}))
-    found, _timed_out = _solve(relaxed, frozenset({"window"}), k=1, deadline=time.monotonic() + deadline_each)
+    found, _timed_out = _solve(
+        relaxed, frozenset({"window"}), k=1, deadline=time.monotonic() + deadline_each, per_solve=deadline_each
+    )
     if found:
         out.append(
             _("No complete panel fits in the window; the earliest one ends %(when)s. Widen the window.")

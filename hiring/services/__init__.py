@@ -15,6 +15,21 @@ Invalid input raises django.core.exceptions.ValidationError (a 400 with the
 field); a change the rules forbid raises rules.DomainError (a 409).
 """
 
+from hiring.services.availability import (
+    FeedBlock,
+    HoursSpec,
+    add_busy_block,
+    add_time_off,
+    record_feed_failure,
+    remove_busy_block,
+    remove_pool,
+    remove_time_off,
+    replace_feed_blocks,
+    set_calendar_feed,
+    set_load_limits,
+    set_pool,
+    set_weekly_hours,
+)
 from hiring.services.candidates import create_candidate, update_candidate
 from hiring.services.common import (
     NOT_YET_HELD,
@@ -74,9 +89,13 @@ __all__ = [
     "NOT_YET_HELD",
     "SCHEDULE_FUTURE_LIMIT",
     "SCHEDULE_PAST_LIMIT",
+    "FeedBlock",
+    "HoursSpec",
     "RoundSpec",
     "User",
+    "add_busy_block",
     "add_round",
+    "add_time_off",
     "amend_scorecard",
     "book_proposal",
     "cancel_round",
@@ -99,6 +118,11 @@ __all__ = [
     "person_history",
     "propose_schedule",
     "record_event",
+    "record_feed_failure",
+    "remove_busy_block",
+    "remove_pool",
+    "remove_time_off",
+    "replace_feed_blocks",
     "request_availability",
     "reschedule_round",
     "resend_reminder",
@@ -106,6 +130,10 @@ __all__ = [
     "revoke_api_token",
     "save_scorecard_draft",
     "schedule_round",
+    "set_calendar_feed",
+    "set_load_limits",
+    "set_pool",
+    "set_weekly_hours",
     "start_loop",
     "submit_availability",
     "submit_scorecard",

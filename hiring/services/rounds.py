@@ -25,7 +25,7 @@ from hiring.models import (
     RoundKind,
     RoundStatus,
 )
-from hiring.reminders.hours import candidate_hours, interviewer_hours, within
+from hiring.reminders.hours import candidate_hours, within
 from hiring.rules import (
     DomainError,
     NotPermitted,
@@ -33,6 +33,7 @@ from hiring.rules import (
     check_no_repeat,
     check_panel_variety,
 )
+from hiring.scheduling import availability
 from hiring.services.common import (
     NOT_YET_HELD,
     SCHEDULE_FUTURE_LIMIT,
@@ -176,12 +177,13 @@ def _check_candidate(*, loop: Loop, round_: Round, starts_at: dt.datetime) -> No
 
 
 def _outside_hours(*, loop: Loop, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> list[dict]:
-    """Who would meet outside their hours at this time: the interviewer (working hours),
-    then the candidate (waking hours), each with the local start."""
+    """Who would meet outside their hours at this time: the interviewer (their weekly
+    hours, hiring/scheduling/availability.py), then the candidate (waking hours), each
+    with the local start."""
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
     candidate = loop.candidate
     people = []
-    if not within(starts_at, ends_at, zone=interviewer.time_zone, hours=interviewer_hours(interviewer)):
+    if not availability.in_weekly_hours(interviewer=interviewer, starts_at=starts_at, ends_at=ends_at):
         people.append(("interviewer", interviewer.name, interviewer.time_zone))
     if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
         people.append(("candidate", candidate.full_name, candidate.time_zone))
@@ -196,6 +198,23 @@ def _outside_hours(*, loop: Loop, round_: Round, interviewer: Interviewer, start
     ]
 
 
+def _time_off(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> dict | None:
+    """The interviewer's time off that the round would fall into, as the record shows it."""
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    away = availability.time_off_during(interviewer_id=interviewer.pk, starts_at=starts_at, ends_at=ends_at)
+    if away is None:
+        return None
+    zone = ZoneInfo(interviewer.time_zone)
+    return {
+        "person": "interviewer",
+        "name": interviewer.name,
+        "local_start": starts_at.astimezone(zone).isoformat(),
+        "time_zone": interviewer.time_zone,
+        "time_off_starts_at": away.starts_at.astimezone(zone).isoformat(),
+        "time_off_ends_at": away.ends_at.astimezone(zone).isoformat(),
+    }
+
+
 def _check_hours(
     *,
     loop: Loop,
@@ -205,12 +224,24 @@ def _check_hours(
     allow_outside_hours: bool,
     outside_hours_reason: str,
 ) -> list[dict]:
-    """Rule 10: refuse a round outside someone's hours unless the caller overrides it with
-    a reason. Returns who is outside (empty when everyone is inside), to put on record."""
+    """Rule 10: refuse a round in the interviewer's time off or outside someone's hours,
+    unless the caller overrides it with a reason. Returns what was overridden (empty when
+    nothing was), to put on record; a time-off entry carries time_off_starts_at."""
+    away = _time_off(round_=round_, interviewer=interviewer, starts_at=starts_at)
     outside = _outside_hours(loop=loop, round_=round_, interviewer=interviewer, starts_at=starts_at)
-    if not outside:
+    if away is None and not outside:
         return []
     if not allow_outside_hours:
+        if away is not None:
+            raise DomainError(
+                _(
+                    "%(name)s is away then (time off); pick another time or interviewer, "
+                    "or book it anyway with a reason."
+                )
+                % {"name": away["name"]},
+                code="interviewer_time_off",
+                extra=away,
+            )
         first = outside[0]
         if first["person"] == "interviewer":
             message = _(
@@ -229,7 +260,7 @@ def _check_hours(
         )
     if not (outside_hours_reason or "").strip():
         raise ValidationError({"outside_hours_reason": _("Say why this round may be outside someone's hours.")})
-    return outside
+    return [*outside, *([away] if away is not None else [])]
 
 
 def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.datetime) -> None:
@@ -261,7 +292,14 @@ def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.
 def _override_record(outside: list[dict], reason: str) -> dict:
     if not outside:
         return {}
-    return {"outside_hours": outside, "outside_hours_reason": reason.strip()}
+    hours = [entry for entry in outside if "time_off_starts_at" not in entry]
+    away = [entry for entry in outside if "time_off_starts_at" in entry]
+    record: dict = {"outside_hours_reason": reason.strip()}
+    if hours:
+        record["outside_hours"] = hours
+    if away:
+        record["time_off"] = away
+    return record
 
 
 def _load_round(round_id: int) -> tuple[Loop, Round]:
