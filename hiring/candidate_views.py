@@ -31,7 +31,7 @@ MAX_FIELDS = 31 * len(scheduling.DAY_BLOCKS)
 def _problem_page(request: HttpRequest, problem: scheduling.LinkProblem) -> HttpResponse:
     return render(
         request,
-        "hiring/availability_problem.html",
+        "hiring/candidate_availability_problem.html",
         {"message": problem.message, "code": problem.code},
         status=problem.status,
     )

@@ -463,6 +463,19 @@ class Command(BaseCommand):
                 by=self.recruiter_for(self.positions[0]),
             )
         self.backdate_history()
+        # Issue 9: one more draft, built last so the candidates above come out as before.
+        position = self.positions[0]
+        recruiter = self.recruiter_for(position)
+        ready = services.create_candidate(
+            full_name="Noor Ready",
+            email="noor.ready@example.net",
+            time_zone="Asia/Kathmandu",
+            preferred_language="en",
+            source="Careers site",
+            by=recruiter,
+        )
+        self.ready_to_book(services.start_loop(candidate=ready, position=position, by=recruiter), recruiter)
+        counts["draft"] = counts.get("draft", 0) + 1
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(PEOPLE) + len(RECRUITERS) + len(MANAGERS)} employees in "
@@ -706,9 +719,6 @@ class Command(BaseCommand):
         rounds = list(loop.rounds.order_by("order"))
         demo = self.demo_interviewer
         if state == "draft":
-            if index == 0:
-                self.ready_to_book(loop, recruiter)
-                return
             self.schedule(loop, rounds[0], self.now + dt.timedelta(days=3, minutes=40 * index), recruiter)
             return
         if state == "in_progress" and position.department_id != demo.department_id:
