@@ -34,31 +34,33 @@ class ScorecardForm(forms.Form):
         error_messages={"invalid_choice": "The form was changed; reload the page and try again."},
     )
     recommendation = forms.ChoiceField(
-        label="Overall recommendation",
+        label=_("Overall recommendation"),
         choices=Recommendation.choices,
         widget=forms.RadioSelect,
         required=False,
         error_messages={"invalid_choice": "Choose strong no, no, yes or strong yes."},
     )
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
         max_length=NOTES_MAX,
         strip=False,
-        help_text="The evidence behind your ratings: what the candidate said and did.",
+        help_text=_("The evidence behind your ratings: what the candidate said and did."),
     )
-    veto = forms.BooleanField(label="I veto this candidate", required=False)
+    veto = forms.BooleanField(label=_("I veto this candidate"), required=False)
     veto_reason = forms.CharField(
-        label="Why you veto",
+        label=_("Why you veto"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=NOTES_MAX,
-        help_text="Required with a veto. The panel, the hiring manager and the recruiter will read it.",
+        help_text=_("Required with a veto. The panel, the hiring manager and the recruiter will read it."),
     )
     confirm_veto = forms.BooleanField(
-        label="I understand that my veto ends this loop now: the candidate is rejected and every round "
-        "not yet held is cancelled.",
+        label=_(
+            "I understand that my veto ends this loop now: the candidate is rejected and every round "
+            "not yet held is cancelled."
+        ),
         required=False,
     )
 
@@ -153,11 +155,11 @@ class DecisionForm(forms.Form):
         error_messages={"invalid_choice": "The outcome is hire or reject.", "required": "Choose hire or reject."},
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=NOTES_MAX,
-        help_text="Required to reject; it goes on record.",
+        help_text=_("Required to reject; it goes on record."),
     )
     # A hire cannot be undone from these pages, so, like a veto, it takes a second, explicit step.
     # Checked here on the server: a page without JavaScript, or a forged post, needs it too.

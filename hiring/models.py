@@ -12,46 +12,46 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
 # validate_time_zone here, so it stays importable from this module).
 from hiring.validators import validate_email_text, validate_person_name, validate_time_zone
 
-# The dozen languages the company hires in (invitations and reminders are sent in these).
-LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("pt", "Portuguese"),
-    ("fr", "French"),
-    ("de", "German"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("ja", "Japanese"),
-    ("zh", "Chinese"),
-    ("hi", "Hindi"),
-    ("ar", "Arabic"),
-]
-LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+
+def language_choices() -> list[tuple[str, str]]:
+    """settings.LANGUAGES, each named in the reader's language (Django's own catalogue
+    translates these names). A callable, so that adding a language to the setting needs
+    no migration."""
+    return [(code, gettext_lazy(name)) for code, name in settings.LANGUAGES]
+
+
+def language_codes() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
 
 # The rating scale of every competency, with the meaning shown to interviewers.
 RATING_SCALE = [
-    (1, "Well below the bar: clear evidence against"),
-    (2, "Below the bar: not enough evidence"),
-    (3, "Meets the bar: solid evidence"),
-    (4, "Raises the bar: exceptional evidence"),
+    (1, _("Well below the bar: clear evidence against")),
+    (2, _("Below the bar: not enough evidence")),
+    (3, _("Meets the bar: solid evidence")),
+    (4, _("Raises the bar: exceptional evidence")),
 ]
 RATING_MIN, RATING_MAX = 1, 4
 
 
 def validate_work_days(value: str) -> None:
     if not value or any(ch not in "1234567" for ch in value) or len(set(value)) != len(value):
-        raise ValidationError("Working days are ISO weekday digits, 1 (Monday) to 7 (Sunday), e.g. 12345.")
+        raise ValidationError(_("Working days are ISO weekday digits, 1 (Monday) to 7 (Sunday), e.g. 12345."))
 
 
 def validate_languages(value: object) -> None:
-    if not isinstance(value, list) or any(code not in LANGUAGE_CODES for code in value):
-        raise ValidationError(f"Languages must be a list of codes from: {', '.join(sorted(LANGUAGE_CODES))}.")
+    codes = language_codes()
+    if not isinstance(value, list) or any(code not in codes for code in value):
+        raise ValidationError(
+            _("Languages must be a list of codes from: %(codes)s.") % {"codes": ", ".join(sorted(codes))}
+        )
 
 
 class TimeZoneField(models.CharField):
@@ -73,7 +73,7 @@ class Department(models.Model):
 
 class SeniorityLevel(models.Model):
     name = models.CharField(max_length=50, unique=True)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text="Higher is more senior.")
+    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more senior."))
 
     class Meta:
         ordering = ["rank"]
@@ -97,7 +97,12 @@ class Interviewer(models.Model):
     work_end = models.TimeField(default=dt.time(17, 30))
     work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
     languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
-    is_bar_raiser = models.BooleanField("trained bar raiser", default=False)
+    is_bar_raiser = models.BooleanField(_("trained bar raiser"), default=False)
+    # The language of this person's pages, admin, API messages and emails; blank
+    # follows the browser's Accept-Language.
+    ui_language = models.CharField(
+        _("interface language"), max_length=10, choices=language_choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["user__first_name", "user__last_name"]
@@ -120,24 +125,24 @@ class Interviewer(models.Model):
 class Competency(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
-    guide = models.TextField(blank=True, help_text="What to look for; shown beside the rating scale.")
+    guide = models.TextField(blank=True, help_text=_("What to look for; shown beside the rating scale."))
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "competencies"
+        verbose_name_plural = _("competencies")
 
     def __str__(self) -> str:
         return self.name
 
 
 class RoundKind(models.TextChoices):
-    SCREEN = "screen", "Screen"
-    TECHNICAL = "technical", "Technical"
-    SYSTEM_DESIGN = "system_design", "System design"
-    CULTURE = "culture", "Culture and values"
-    HIRING_MANAGER = "hiring_manager", "Hiring manager"
-    BAR_RAISER = "bar_raiser", "Bar raiser"
-    OTHER = "other", "Other"
+    SCREEN = "screen", _("Screen")
+    TECHNICAL = "technical", _("Technical")
+    SYSTEM_DESIGN = "system_design", _("System design")
+    CULTURE = "culture", _("Culture and values")
+    HIRING_MANAGER = "hiring_manager", _("Hiring manager")
+    BAR_RAISER = "bar_raiser", _("Bar raiser")
+    OTHER = "other", _("Other")
 
 
 class LoopPlan(models.Model):
@@ -182,7 +187,7 @@ class Position(models.Model):
     recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     loop_plan = models.ForeignKey(LoopPlan, on_delete=models.PROTECT, related_name="positions")
     min_rounds = models.PositiveSmallIntegerField(
-        default=5, help_text="A position may ask for more rounds than the company floor, never fewer."
+        default=5, help_text=_("A position may ask for more rounds than the company floor, never fewer.")
     )
     is_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -201,8 +206,8 @@ class Candidate(models.Model):
     full_name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField(max_length=254, validators=[validate_email_text])
     time_zone = TimeZoneField()
-    preferred_language = models.CharField(max_length=5, choices=LANGUAGES, default="en")
-    source = models.CharField(max_length=100, blank=True, help_text="Referral, careers site, agency ...")
+    preferred_language = models.CharField(max_length=10, choices=language_choices, default="en")
+    source = models.CharField(max_length=100, blank=True, help_text=_("Referral, careers site, agency ..."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Set once when services.erase_candidate anonymised the record (on request or at the
@@ -238,13 +243,13 @@ class Candidate(models.Model):
 
 
 class LoopStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    IN_PROGRESS = "in_progress", "In progress"
-    AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
-    HIRED = "hired", "Hired"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
+    HIRED = "hired", _("Hired")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_LOOP_STATUSES = [
@@ -305,7 +310,7 @@ class Loop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.candidate} for {self.position.title}"
+        return _("%(candidate)s for %(position)s") % {"candidate": self.candidate, "position": self.position.title}
 
     @property
     def is_open(self) -> bool:
@@ -317,12 +322,12 @@ class Loop(models.Model):
 
 
 class RoundStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    SCHEDULED = "scheduled", "Scheduled"
-    HELD = "held", "Held"
-    SUBMITTED = "submitted", "Scorecard in"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    PLANNED = "planned", _("Planned")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    SUBMITTED = "submitted", _("Scorecard in")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # Rounds that still count toward the loop; cancelled and no-show rounds do not.
@@ -340,7 +345,7 @@ class Round(models.Model):
     kind = models.CharField(max_length=20, choices=RoundKind.choices)
     title = models.CharField(max_length=120, blank=True)
     interviewer = models.ForeignKey(Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds")
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    starts_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC."))
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
     feedback_due_at = models.DateTimeField(null=True, blank=True)
@@ -420,10 +425,10 @@ class Round(models.Model):
 
 
 class Recommendation(models.TextChoices):
-    STRONG_NO = "strong_no", "Strong no"
-    NO = "no", "No"
-    YES = "yes", "Yes"
-    STRONG_YES = "strong_yes", "Strong yes"
+    STRONG_NO = "strong_no", _("Strong no")
+    NO = "no", _("No")
+    YES = "yes", _("Yes")
+    STRONG_YES = "strong_yes", _("Strong yes")
 
 
 class Scorecard(models.Model):
@@ -442,7 +447,7 @@ class Scorecard(models.Model):
     veto = models.BooleanField(default=False)
     veto_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    is_current = models.BooleanField(default=False, help_text="The latest submitted revision of the round.")
+    is_current = models.BooleanField(default=False, help_text=_("The latest submitted revision of the round."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -464,8 +469,8 @@ class Scorecard(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "draft" if self.submitted_at is None else f"revision {self.revision}"
-        return f"Scorecard for {self.round} ({state})"
+        state = _("draft") if self.submitted_at is None else _("revision %(number)d") % {"number": self.revision}
+        return _("Scorecard for %(round)s (%(state)s)") % {"round": self.round, "state": state}
 
     @property
     def is_draft(self) -> bool:
@@ -491,8 +496,8 @@ class Rating(models.Model):
 
 
 class Outcome(models.TextChoices):
-    HIRE = "hire", "Hire"
-    REJECT = "reject", "Reject"
+    HIRE = "hire", _("Hire")
+    REJECT = "reject", _("Reject")
 
 
 class Decision(models.Model):
@@ -564,30 +569,32 @@ class Event(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    INVITATION = "invitation", "Invitation"
-    UPDATE = "update", "Update (rescheduled)"
-    CANCELLATION = "cancellation", "Cancellation"
-    BEFORE_24H = "before_24h", "24 h before"
-    BEFORE_1H = "before_1h", "1 h before"
-    FEEDBACK_DUE = "feedback_due", "Feedback due"
-    FEEDBACK_OVERDUE = "feedback_overdue", "Feedback overdue"
-    ESCALATION = "escalation", "Escalation to recruiter"
-    VETO_NOTICE = "veto_notice", "Veto notice"
+    INVITATION = "invitation", _("Invitation")
+    UPDATE = "update", _("Update (rescheduled)")
+    CANCELLATION = "cancellation", _("Cancellation")
+    BEFORE_24H = "before_24h", _("24 h before")
+    BEFORE_1H = "before_1h", _("1 h before")
+    FEEDBACK_DUE = "feedback_due", _("Feedback due")
+    FEEDBACK_OVERDUE = "feedback_overdue", _("Feedback overdue")
+    ESCALATION = "escalation", _("Escalation to recruiter")
+    VETO_NOTICE = "veto_notice", _("Veto notice")
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CLAIMED = "claimed", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Reminder(models.Model):
     """A message that must go out: written in the same transaction as the change
     that caused it, then claimed by the sweep and sent once."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="Makes the same reminder impossible to create twice.")
+    key = models.CharField(
+        max_length=200, unique=True, help_text=_("Makes the same reminder impossible to create twice.")
+    )
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
     recipient_user = models.ForeignKey(
@@ -599,7 +606,7 @@ class Reminder(models.Model):
     email = models.EmailField(max_length=254)
     time_zone = TimeZoneField()
     urgent = models.BooleanField(default=False)
-    due_at = models.DateTimeField(help_text="When it may go out, UTC, after quiet hours are applied.")
+    due_at = models.DateTimeField(help_text=_("When it may go out, UTC, after quiet hours are applied."))
     status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
@@ -636,7 +643,7 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True, help_text="The first characters, to recognise it.")
+    prefix = models.CharField(max_length=12, db_index=True, help_text=_("The first characters, to recognise it."))
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -651,7 +658,7 @@ class ApiToken(models.Model):
 class WebhookSubscription(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=128)
-    events = models.JSONField(default=list, help_text="Event kinds to send; empty means all.")
+    events = models.JSONField(default=list, help_text=_("Event kinds to send; empty means all."))
     is_active = models.BooleanField(default=True)
     description = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -664,10 +671,10 @@ class WebhookSubscription(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CLAIMED = "claimed", "Being delivered"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Being delivered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
 
 class WebhookDelivery(models.Model):
@@ -684,7 +691,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
         ]
@@ -716,13 +723,13 @@ class SsoIdentity(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
     issuer = models.CharField(max_length=255)
     subject = models.CharField(max_length=255)
-    email = models.EmailField(help_text="The verified email it was linked by.")
+    email = models.EmailField(help_text=_("The verified email it was linked by."))
     linked_at = models.DateTimeField()
     last_sign_in_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "single sign-on identity"
-        verbose_name_plural = "single sign-on identities"
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique_subject"),
             models.UniqueConstraint(fields=["issuer", "user"], name="sso_identity_one_per_user_and_issuer"),

@@ -323,7 +323,7 @@ def _save_scorecard(request: HttpRequest, round_: Round, form: ScorecardForm, ac
 
 def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, action: str, mode: str) -> HttpResponse:
     if action == "draft":
-        messages.success(request, "Draft saved. Nobody else can see it; submit it when you are ready.")
+        messages.success(request, _("Draft saved. Nobody else can see it; submit it when you are ready."))
         return redirect("scorecard", round_id=round_.pk)
     if scorecard.veto:
         messages.warning(
@@ -334,7 +334,7 @@ def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, actio
             request, f"Amendment submitted as revision {scorecard.revision}; the earlier one stays on record."
         )
     else:
-        messages.success(request, "Scorecard submitted. The panel's scorecards are below.")
+        messages.success(request, _("Scorecard submitted. The panel's scorecards are below."))
     return redirect(reverse("round", kwargs={"round_id": round_.pk}) + "#panel")
 
 
@@ -428,8 +428,12 @@ def decide(request: HttpRequest, loop_id: int) -> HttpResponse:
             apply_service_error(form, error)
             form.conflict = isinstance(error, DomainError)
         else:
-            verb = "hire" if decision.outcome == Outcome.HIRE else "rejection"
-            messages.success(request, f"The {verb} of {loop.candidate} is recorded.")
+            recorded = (
+                _("The hire of %(candidate)s is recorded.")
+                if decision.outcome == Outcome.HIRE
+                else _("The rejection of %(candidate)s is recorded.")
+            )
+            messages.success(request, recorded % {"candidate": loop.candidate})
             return redirect("debrief", loop_id=loop.pk)
         # The loop may have changed under us (e.g. a veto): show it as it is now.
         loop = _debrief_loop_or_404(request, loop_id)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from hiring import services
 from hiring.admin.privacy import DeactivateInsteadOfDeleteMixin
@@ -51,9 +52,13 @@ class InterviewerAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["deactivate_selected"]
 
-    @admin.display(description="Working hours (their time)")
+    @admin.display(description=_("Working hours (their time)"))
     def working_hours(self, interviewer: Interviewer) -> str:
-        return f"{interviewer.work_start:%H:%M}–{interviewer.work_end:%H:%M} days {interviewer.work_days}"
+        return _("%(start)s–%(end)s days %(days)s") % {
+            "start": interviewer.work_start.strftime("%H:%M"),  # a wall clock, the same in every language
+            "end": interviewer.work_end.strftime("%H:%M"),
+            "days": interviewer.work_days,
+        }
 
 
 @admin.register(Competency)
@@ -91,7 +96,7 @@ class LoopPlanAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_rounds=Count("rounds"))
 
-    @admin.display(description="Rounds", ordering="n_rounds")
+    @admin.display(description=_("Rounds"), ordering="n_rounds")
     def round_count(self, plan: LoopPlan) -> int:
         return plan.n_rounds
 
@@ -105,7 +110,11 @@ class PositionForm(forms.ModelForm):
         data = super().clean()
         plan, minimum = data.get("loop_plan"), data.get("min_rounds")
         if minimum is not None and minimum < min_rounds():
-            self.add_error("min_rounds", f"The company floor is {min_rounds()} rounds; a position may only ask more.")
+            self.add_error(
+                "min_rounds",
+                _("The company floor is %(min_rounds)s rounds; a position may only ask more.")
+                % {"min_rounds": min_rounds()},
+            )
         elif plan is not None and minimum is not None:
             try:
                 services.validate_plan_for_position(plan, minimum)
@@ -171,11 +180,11 @@ class ScorecardAdmin(admin.ModelAdmin):
         # Drafts are the interviewer's own until submitted.
         return super().get_queryset(request).filter(submitted_at__isnull=False)
 
-    @admin.display(description="Candidate")
+    @admin.display(description=_("Candidate"))
     def candidate(self, card: Scorecard) -> Candidate:
         return card.round.loop.candidate
 
-    @admin.display(description="Ratings")
+    @admin.display(description=_("Ratings"))
     def ratings_list(self, card: Scorecard) -> str:
         return format_html_join(
             "", "<div>{}: {}</div>", ((r.competency.name, r.get_score_display()) for r in card.ratings.all())

@@ -7,6 +7,8 @@ drafts, secrets or email addresses of employees.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +25,6 @@ from hiring.api.fields import (
     person_name,
 )
 from hiring.models import (
-    LANGUAGES,
     RATING_MAX,
     RATING_MIN,
     Candidate,
@@ -184,7 +185,7 @@ class CandidateWriteSerializer(serializers.Serializer):
     time_zone = TextField(
         max_length=64, validators=[validate_time_zone], help_text="An IANA zone, e.g. Asia/Singapore."
     )
-    preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     source = TextField(max_length=100, allow_blank=True, default="")
 
 
@@ -378,7 +379,7 @@ class ScorecardWriteSerializer(serializers.Serializer):
     def validate_ratings(self, ratings):
         ids = [r["competency"] for r in ratings]
         if len(ids) != len(set(ids)):
-            raise serializers.ValidationError("Rate each competency once.")
+            raise serializers.ValidationError(_("Rate each competency once."))
         return {r["competency"]: r["score"] for r in ratings}
 
 

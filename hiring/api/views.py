@@ -55,7 +55,7 @@ ID_PATTERN = r"[0-9]{1,18}"
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Any address under /api/ that names no resource (an id out of range, a typo):
     a JSON 404 like every other answer of the API, whatever the method."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
 
 
 class ApiViewSet(viewsets.GenericViewSet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring import reminders, selectors
 from hiring.models import (
@@ -37,14 +38,14 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
         raise ValidationError({"outcome": "The outcome is hire or reject."})
     loop = _lock_loop(loop.pk)
     if not _may_decide(by, loop):
-        raise NotPermitted("Only the hiring manager or a recruiter can record a decision.")
+        raise NotPermitted(_("Only the hiring manager or a recruiter can record a decision."))
     _require_open(loop)
     if outcome == Outcome.REJECT:
-        reason = _require_reason(reason, "candidate is rejected")
+        reason = _require_reason(reason, _("candidate is rejected"))
     else:
         problems = selectors.hire_blockers(loop)
         if problems:
-            raise DomainError("A hire cannot be recorded yet: " + " ".join(problems))
+            raise DomainError(_("A hire cannot be recorded yet: ") + " ".join(problems))
     now = timezone.now()
     decision = Decision.objects.create(loop=loop, outcome=outcome, decided_by=by, reason=reason, decided_at=now)
     if outcome == Outcome.REJECT:
@@ -67,8 +68,8 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
 @transaction.atomic
 def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
     """The candidate leaves the process (their choice or the company's)."""
-    _require_perm(by, "hiring.change_loop", "Only recruiters can withdraw a candidate.")
-    reason = _require_reason(reason, "candidate is withdrawn")
+    _require_perm(by, "hiring.change_loop", _("Only recruiters can withdraw a candidate."))
+    reason = _require_reason(reason, _("candidate is withdrawn"))
     loop = _lock_loop(loop.pk)
     _require_open(loop)
     _close_remaining_rounds(loop, by, "The candidate was withdrawn.")
