@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -190,3 +191,20 @@ def apply_service_error(form: forms.Form, error: ValidationError | DomainError) 
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+def _language_options() -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    # Each language in its own name ("Deutsch", "日本語"), so a person can find theirs
+    # whatever the page's language is now.
+    return [
+        ("", _("As my browser says")),
+        *((code, get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES),
+    ]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"), choices=_language_options, required=False
+    )

@@ -18,14 +18,15 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hiring import selectors, services
-from hiring.forms import NOTES_MAX, DecisionForm, ScorecardForm, apply_service_error
+from hiring.forms import NOTES_MAX, DecisionForm, LanguageForm, ScorecardForm, apply_service_error
 from hiring.models import RATING_SCALE, Loop, Outcome, Round, RoundStatus, Scorecard
 from hiring.rules import DomainError
+from hiring.services.identity import set_ui_language
 
 RECENT_SUBMISSIONS = dt.timedelta(days=14)
 # Rounds that take feedback (services.scorecards._check_feedback_open), once the interview has begun.
@@ -114,7 +115,33 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": selectors.my_recent_scorecards(user, since=now - RECENT_SUBMISSIONS),
         "is_recruiter": selectors.is_recruiter(user),
     }
+    context["language_form"] = LanguageForm(initial={"language": _ui_language(user)})
     return render(request, "hiring/home.html", context)
+
+
+def _ui_language(user) -> str:
+    profile = getattr(user, "interviewer", None)
+    return profile.ui_language if profile is not None else ""
+
+
+@login_required
+@require_POST
+def my_language(request: HttpRequest) -> HttpResponse:
+    """One's own UI language, chosen on one's own page (issue 10)."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            set_ui_language(user=request.user, language=form.cleaned_data["language"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            # The answer is already in the new language: activate it for this response.
+            language = form.cleaned_data["language"] or translation.get_language_from_request(request)
+            translation.activate(language)
+            messages.success(request, _("Your language is saved."))
+    else:
+        messages.error(request, _("Choose a language from the list."))
+    return redirect("home")
 
 
 # --- the candidate packet ---------------------------------------------------------------

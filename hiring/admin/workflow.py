@@ -174,8 +174,10 @@ class ScheduleForm(forms.Form):
         self.fields["starts_at"].help_text = gettext(
             "In %(zone)s, the time zone of your profile, whatever this computer's clock is set to."
         ) % {"zone": timezone.get_current_timezone_name()}
-        self.fields["interviewer"].label_from_instance = lambda i: (
-            f"{i.name} · {i.department} · {i.level}{' · ' + gettext('bar raiser') if i.is_bar_raiser else ''} · {i.time_zone}"
+        self.fields["interviewer"].label_from_instance = lambda i: " · ".join(
+            [str(i.name), str(i.department), str(i.level)]
+            + ([gettext("bar raiser")] if i.is_bar_raiser else [])
+            + [i.time_zone]
         )
 
 
