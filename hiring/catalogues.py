@@ -156,6 +156,4 @@ def compile_mo(po: polib.POFile) -> polib.MOFile:
 
 
 def mo_entries(mo: polib.MOFile) -> dict[tuple[str | None, str], object]:
-    return {
-        (entry.msgctxt, entry.msgid): (entry.msgid_plural, entry.msgstr, dict(entry.msgstr_plural)) for entry in mo
-    }
+    return {(entry.msgctxt, entry.msgid): (entry.msgid_plural, entry.msgstr, dict(entry.msgstr_plural)) for entry in mo}

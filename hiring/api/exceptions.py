@@ -5,6 +5,8 @@ field. Anything the services raise maps to one of these, never to a 500."""
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -29,8 +31,10 @@ def _code_of(exc) -> str:
         return exc.code or ("permission_denied" if isinstance(exc, NotPermitted) else "conflict")
     if isinstance(exc, DjangoValidationError | exceptions.ValidationError):
         return "invalid"
-    if isinstance(exc, ObjectDoesNotExist):
+    if isinstance(exc, ObjectDoesNotExist | Http404):
         return "not_found"
+    if isinstance(exc, DjangoPermissionDenied):
+        return "permission_denied"
     if isinstance(exc, IntegrityError):
         return "concurrent_change"
     if isinstance(exc, exceptions.APIException):

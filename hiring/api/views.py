@@ -201,10 +201,10 @@ class LoopViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         data = self.input(s.LoopStartSerializer)
         candidate = access.visible_candidates(request.user).filter(pk=data["candidate"]).first()
         if candidate is None:
-            raise _field_error("candidate", "No such candidate.")
+            raise _field_error("candidate", _("No such candidate."))
         position = Position.objects.filter(pk=data["position"]).first()
         if position is None:
-            raise _field_error("position", "No such position.")
+            raise _field_error("position", _("No such position."))
         loop = services.start_loop(candidate=candidate, position=position, by=request.user)
         return Response(s.LoopSerializer(self.fresh(loop.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -259,7 +259,7 @@ class RoundViewSet(ReadOnlyApiViewSet):
             return None
         interviewer = Interviewer.objects.filter(pk=pk).first()
         if interviewer is None:
-            raise _field_error("interviewer", "No such interviewer.")
+            raise _field_error("interviewer", _("No such interviewer."))
         return interviewer
 
     @extend_schema(

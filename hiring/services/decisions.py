@@ -45,7 +45,7 @@ def decide(*, loop: Loop, outcome: str, by: User | None, reason: str = "") -> De
     else:
         problems = selectors.hire_blockers(loop)
         if problems:
-            raise DomainError(_("A hire cannot be recorded yet: ") + " ".join(problems))
+            raise DomainError(_("A hire cannot be recorded yet: ") + " ".join(problems), code="hire_blocked")
     now = timezone.now()
     decision = Decision.objects.create(loop=loop, outcome=outcome, decided_by=by, reason=reason, decided_at=now)
     if outcome == Outcome.REJECT:
