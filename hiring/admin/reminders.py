@@ -79,7 +79,8 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
     @admin.display(description="state")
     def state(self, reminder: Reminder) -> str:
         if reminder.status == ReminderStatus.SENT and reminder.sent_at:
-            return _("sent %(when)s") % {"when": format_local(reminder.sent_at, timezone.get_current_timezone())}
+            # ISO 8601, the same in every language (the admin's technical lists use it).
+            return _("sent %(when)s") % {"when": f"{timezone.localtime(reminder.sent_at):%Y-%m-%d %H:%M %Z}"}
         if reminder.status == ReminderStatus.FAILED:
             return format_html(
                 '<span style="color:#ba2121">{}</span>',
