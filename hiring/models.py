@@ -183,8 +183,12 @@ class RoundTemplate(models.Model):
 class Position(models.Model):
     title = models.CharField(max_length=150)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="positions")
-    hiring_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    hiring_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hiring manager")
+    )
+    recruiter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recruiter")
+    )
     loop_plan = models.ForeignKey(LoopPlan, on_delete=models.PROTECT, related_name="positions")
     min_rounds = models.PositiveSmallIntegerField(
         default=5, help_text=_("A position may ask for more rounds than the company floor, never fewer.")

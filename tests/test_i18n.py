@@ -43,6 +43,8 @@ LOCALES = catalogues.locales()
 def AHEAD() -> dt.datetime:  # noqa: N802 - reads as a constant
     """Far enough ahead that every round still gets its invitation."""
     return timezone.now() + dt.timedelta(days=3)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -113,7 +113,7 @@ class BooleanFilter(filters.BooleanFilter):
 
 class UpdatedSinceMixin(StrictFilterSet):
     updated_since = InstantFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after this instant (ISO 8601).")
+        field_name="updated_at", lookup_expr="gte", label="Changed at or after this instant (ISO 8601)."
     )
 
 
@@ -138,7 +138,7 @@ class InterviewerFilter(StrictFilterSet):
 
 class CandidateFilter(UpdatedSinceMixin):
     email = TextFilter(field_name="email", lookup_expr="iexact", max_length=254)
-    position = IdFilter(method="filter_position", label=_("Has a loop for this position."))
+    position = IdFilter(method="filter_position", label="Has a loop for this position.")
 
     class Meta:
         model = Candidate
@@ -156,7 +156,7 @@ class LoopFilter(StrictFilterSet):
     vetoed = BooleanFilter(field_name="veto_scorecard", lookup_expr="isnull", exclude=True)
     updated_since = InstantFilter(
         method="filter_updated_since",
-        label=_("The loop or one of its rounds changed at or after this instant (ISO 8601)."),
+        label="The loop or one of its rounds changed at or after this instant (ISO 8601).",
     )
 
     class Meta:
@@ -224,8 +224,8 @@ class EventFilter(StrictFilterSet):
     candidate = IdFilter(field_name="candidate_id")
     round = IdFilter(field_name="round_id")
     position = IdFilter(field_name="loop__position_id")
-    since = InstantFilter(field_name="created_at", lookup_expr="gte", label=_("At or after (ISO 8601)."))
-    after_id = IdFilter(field_name="id", lookup_expr="gt", label=_("Only events with a greater id."))
+    since = InstantFilter(field_name="created_at", lookup_expr="gte", label="At or after (ISO 8601).")
+    after_id = IdFilter(field_name="id", lookup_expr="gt", label="Only events with a greater id.")
 
     class Meta:
         model = Event

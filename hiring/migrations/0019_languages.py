@@ -1,6 +1,8 @@
 """Languages come from settings.LANGUAGES (issue 10): a UI language for every
 person, and the old twelve codes mapped onto the new list."""
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 import hiring.models
@@ -34,7 +36,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hiring", "0014_round_booking_constraints")]
+    dependencies = [("hiring", "0014_round_booking_constraints"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.AlterField(
@@ -51,6 +53,27 @@ class Migration(migrations.Migration):
                 default="",
                 max_length=10,
                 verbose_name="interface language",
+            ),
+        ),
+        # Named for translation (the admin's column headings).
+        migrations.AlterField(
+            model_name="position",
+            name="hiring_manager",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="hiring manager",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="position",
+            name="recruiter",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recruiter",
             ),
         ),
         migrations.RunPython(forwards, backwards),

@@ -9,16 +9,28 @@ and .mo. Put the real ones back with `git checkout hiring/locale`.
 
 from __future__ import annotations
 
+import re
+
 import polib
 from django.core.management.base import BaseCommand
 from django.utils.translation import to_locale
 
 from hiring import catalogues
 
+ACCENTED = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "åƀçđéƒĝĥîĵķĺɱñöþǫŕšţûṽŵẋýžÅßÇÐÉƑĜĤÎĴĶĹṀÑÖÞǪŔŠŢÛṼŴẊÝŽ",
+)
+KEEP = re.compile(r"(%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif%]|\{[A-Za-z_][A-Za-z0-9_]*\}|&[a-z]+;|<[^>]+>)")
+
 
 def pseudo(text: str) -> str:
-    # Placeholders stay exactly as they are; only the words are wrapped.
-    return f"⟦{text}⟧" if text else text
+    """'Hello %(name)s' -> '⟦Ĥéĺĺö %(name)s⟧': readable, visibly not English, and the
+    placeholders (and any markup) exactly as they were."""
+    if not text:
+        return text
+    parts = KEEP.split(text)
+    return "⟦" + "".join(part if KEEP.fullmatch(part) else part.translate(ACCENTED) for part in parts) + "⟧"
 
 
 class Command(BaseCommand):
