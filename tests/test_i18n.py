@@ -40,7 +40,7 @@ until_filled = pytest.mark.xfail(
 LOCALES = catalogues.locales()
 
 
-def AHEAD() -> dt.datetime:  # noqa: N802 - reads as a constant
+def AHEAD() -> dt.datetime:
     """Far enough ahead that every round still gets its invitation."""
     return timezone.now() + dt.timedelta(days=3)
 
