@@ -65,6 +65,8 @@ class Department(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -76,6 +78,8 @@ class SeniorityLevel(models.Model):
     rank = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more senior."))
 
     class Meta:
+        verbose_name = _("seniority level")
+        verbose_name_plural = _("seniority levels")
         ordering = ["rank"]
 
     def __str__(self) -> str:
@@ -105,6 +109,8 @@ class Interviewer(models.Model):
     )
 
     class Meta:
+        verbose_name = _("interviewer")
+        verbose_name_plural = _("interviewers")
         ordering = ["user__first_name", "user__last_name"]
         constraints = [
             models.CheckConstraint(condition=Q(work_start__lt=models.F("work_end")), name="interviewer_work_hours"),
@@ -128,6 +134,7 @@ class Competency(models.Model):
     guide = models.TextField(blank=True, help_text=_("What to look for; shown beside the rating scale."))
 
     class Meta:
+        verbose_name = _("competency")
         ordering = ["name"]
         verbose_name_plural = _("competencies")
 
@@ -150,6 +157,8 @@ class LoopPlan(models.Model):
     description = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("loop plan")
+        verbose_name_plural = _("loop plans")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -165,6 +174,8 @@ class RoundTemplate(models.Model):
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
 
     class Meta:
+        verbose_name = _("round template")
+        verbose_name_plural = _("round templates")
         ordering = ["plan", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="round_template_order_unique"),
@@ -197,6 +208,8 @@ class Position(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=Q(min_rounds__gte=5), name="position_min_rounds_floor"),
@@ -219,6 +232,8 @@ class Candidate(models.Model):
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="candidate_email_unique"),
@@ -281,6 +296,8 @@ class Loop(models.Model):
     feedback_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("loop")
+        verbose_name_plural = _("loops")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=LoopStatus.values), name="loop_status_valid"),
@@ -371,6 +388,8 @@ class Round(models.Model):
     candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
         ordering = ["loop", "order"]
         constraints = [
             models.UniqueConstraint(fields=["loop", "order"], name="round_order_unique"),
@@ -455,6 +474,8 @@ class Scorecard(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
         ordering = ["round", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["round", "revision"], name="scorecard_revision_unique"),
@@ -487,6 +508,8 @@ class Rating(models.Model):
     score = models.PositiveSmallIntegerField(choices=RATING_SCALE)
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["scorecard", "competency__name"]
         constraints = [
             models.UniqueConstraint(fields=["scorecard", "competency"], name="rating_once_per_competency"),
@@ -510,6 +533,10 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()}: {self.loop}"
@@ -558,6 +585,8 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["loop", "created_at"]),
@@ -621,6 +650,8 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         ordering = ["due_at"]
         indexes = [
             models.Index(fields=["status", "due_at"]),
@@ -655,6 +686,10 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
@@ -669,6 +704,10 @@ class WebhookSubscription(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
 
     def __str__(self) -> str:
         return self.url
@@ -695,6 +734,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
@@ -713,6 +753,8 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["attempted_at"]
 
     def __str__(self) -> str:
