@@ -62,7 +62,7 @@ class TimeZoneField(models.CharField):
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
 
     class Meta:
         verbose_name = _("department")
@@ -74,8 +74,8 @@ class Department(models.Model):
 
 
 class SeniorityLevel(models.Model):
-    name = models.CharField(max_length=50, unique=True)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more senior."))
+    name = models.CharField(max_length=50, unique=True, verbose_name=_("name"))
+    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more senior."), verbose_name=_("rank"))
 
     class Meta:
         verbose_name = _("seniority level")
@@ -93,14 +93,22 @@ class Interviewer(models.Model):
     every person has a time zone and working hours.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviewer")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="interviewers")
-    level = models.ForeignKey(SeniorityLevel, on_delete=models.PROTECT, related_name="interviewers")
-    time_zone = TimeZoneField()
-    work_start = models.TimeField(default=dt.time(9, 0))
-    work_end = models.TimeField(default=dt.time(17, 30))
-    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
-    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviewer", verbose_name=_("user")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="interviewers", verbose_name=_("department")
+    )
+    level = models.ForeignKey(
+        SeniorityLevel, on_delete=models.PROTECT, related_name="interviewers", verbose_name=_("level")
+    )
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    work_start = models.TimeField(default=dt.time(9, 0), verbose_name=_("work start"))
+    work_end = models.TimeField(default=dt.time(17, 30), verbose_name=_("work end"))
+    work_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_work_days], verbose_name=_("work days")
+    )
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages], verbose_name=_("languages"))
     is_bar_raiser = models.BooleanField(_("trained bar raiser"), default=False)
     # The language of this person's pages, admin, API messages and emails; blank
     # follows the browser's Accept-Language.
@@ -129,9 +137,11 @@ class Interviewer(models.Model):
 
 
 class Competency(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-    guide = models.TextField(blank=True, help_text=_("What to look for; shown beside the rating scale."))
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    guide = models.TextField(
+        blank=True, help_text=_("What to look for; shown beside the rating scale."), verbose_name=_("guide")
+    )
 
     class Meta:
         verbose_name = _("competency")
@@ -153,8 +163,8 @@ class RoundKind(models.TextChoices):
 
 
 class LoopPlan(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
         verbose_name = _("loop plan")
@@ -166,12 +176,12 @@ class LoopPlan(models.Model):
 
 
 class RoundTemplate(models.Model):
-    plan = models.ForeignKey(LoopPlan, on_delete=models.CASCADE, related_name="rounds")
-    order = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20, choices=RoundKind.choices)
-    title = models.CharField(max_length=120, blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
-    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    plan = models.ForeignKey(LoopPlan, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("plan"))
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"))
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=120, blank=True, verbose_name=_("title"))
+    duration_minutes = models.PositiveSmallIntegerField(default=60, verbose_name=_("duration minutes"))
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
 
     class Meta:
         verbose_name = _("round template")
@@ -192,20 +202,26 @@ class RoundTemplate(models.Model):
 
 
 class Position(models.Model):
-    title = models.CharField(max_length=150)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="positions")
+    title = models.CharField(max_length=150, verbose_name=_("title"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="positions", verbose_name=_("department")
+    )
     hiring_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hiring manager")
     )
     recruiter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recruiter")
     )
-    loop_plan = models.ForeignKey(LoopPlan, on_delete=models.PROTECT, related_name="positions")
-    min_rounds = models.PositiveSmallIntegerField(
-        default=5, help_text=_("A position may ask for more rounds than the company floor, never fewer.")
+    loop_plan = models.ForeignKey(
+        LoopPlan, on_delete=models.PROTECT, related_name="positions", verbose_name=_("loop plan")
     )
-    is_open = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    min_rounds = models.PositiveSmallIntegerField(
+        default=5,
+        help_text=_("A position may ask for more rounds than the company floor, never fewer."),
+        verbose_name=_("min rounds"),
+    )
+    is_open = models.BooleanField(default=True, verbose_name=_("is open"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("position")
@@ -220,16 +236,20 @@ class Position(models.Model):
 
 
 class Candidate(models.Model):
-    full_name = models.CharField(max_length=200, validators=[validate_person_name])
-    email = models.EmailField(max_length=254, validators=[validate_email_text])
-    time_zone = TimeZoneField()
-    preferred_language = models.CharField(max_length=10, choices=language_choices, default="en")
-    source = models.CharField(max_length=100, blank=True, help_text=_("Referral, careers site, agency ..."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    full_name = models.CharField(max_length=200, validators=[validate_person_name], verbose_name=_("full name"))
+    email = models.EmailField(max_length=254, validators=[validate_email_text], verbose_name=_("email"))
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    preferred_language = models.CharField(
+        max_length=10, choices=language_choices, default="en", verbose_name=_("preferred language")
+    )
+    source = models.CharField(
+        max_length=100, blank=True, help_text=_("Referral, careers site, agency ..."), verbose_name=_("source")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     # Set once when services.erase_candidate anonymised the record (on request or at the
     # end of the retention period); the row stays so the loops' anonymous facts still count.
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("erased at"))
 
     class Meta:
         verbose_name = _("candidate")
@@ -280,20 +300,29 @@ OPEN_LOOP_STATUSES = [
 
 
 class Loop(models.Model):
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="loops")
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="loops")
-    status = models.CharField(max_length=20, choices=LoopStatus.choices, default=LoopStatus.DRAFT)
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="loops", verbose_name=_("candidate")
+    )
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="loops", verbose_name=_("position"))
+    status = models.CharField(
+        max_length=20, choices=LoopStatus.choices, default=LoopStatus.DRAFT, verbose_name=_("status")
+    )
     # The scorecard whose veto ended the loop; set once, never cleared.
     veto_scorecard = models.OneToOneField(
-        "Scorecard", null=True, blank=True, on_delete=models.PROTECT, related_name="vetoed_loop"
+        "Scorecard",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vetoed_loop",
+        verbose_name=_("veto scorecard"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # The earliest feedback_due_at of the rounds that still owe feedback, while the loop is
     # open; null otherwise. Kept by services so "feedback overdue" is one indexed lookup
     # over open loops, whatever the history of closed ones.
-    feedback_due_at = models.DateTimeField(null=True, blank=True)
+    feedback_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("feedback due at"))
 
     class Meta:
         verbose_name = _("loop")
@@ -361,20 +390,29 @@ BOOKED_ROUND_STATUSES = [RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SU
 
 
 class Round(models.Model):
-    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="rounds")
-    order = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20, choices=RoundKind.choices)
-    title = models.CharField(max_length=120, blank=True)
-    interviewer = models.ForeignKey(Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds")
-    starts_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC."))
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("loop"))
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"))
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=120, blank=True, verbose_name=_("title"))
+    interviewer = models.ForeignKey(
+        Interviewer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        verbose_name=_("interviewer"),
+    )
+    starts_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC."), verbose_name=_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(default=60, verbose_name=_("duration minutes"))
     # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
-    feedback_due_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED)
-    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    feedback_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("feedback due at"))
+    status = models.CharField(
+        max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED, verbose_name=_("status")
+    )
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
-    sequence = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # Rule 10, held by the database too: copies the services write when they book a
     # round, so that on PostgreSQL two exclusion constraints (migration 0014, raw SQL
     # because SQLite has none) refuse an interviewer in [starts_at, booked_until) twice
@@ -382,10 +420,16 @@ class Round(models.Model):
     # end plus the candidate's minimum gap at booking time, so two such ranges overlap
     # exactly when the gap between the rounds is too short.
     candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, editable=False, on_delete=models.CASCADE, related_name="+"
+        Candidate,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("candidate"),
     )
-    booked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
+    booked_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("booked until"))
+    candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("candidate free at"))
 
     class Meta:
         verbose_name = _("round")
@@ -462,16 +506,22 @@ class Scorecard(models.Model):
     to it, so the history stays.
     """
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="scorecards")
-    revision = models.PositiveSmallIntegerField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
-    notes = models.TextField(blank=True)
-    veto = models.BooleanField(default=False)
-    veto_reason = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    is_current = models.BooleanField(default=False, help_text=_("The latest submitted revision of the round."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("round"))
+    revision = models.PositiveSmallIntegerField(verbose_name=_("revision"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    recommendation = models.CharField(
+        max_length=12, choices=Recommendation.choices, blank=True, verbose_name=_("recommendation")
+    )
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    veto = models.BooleanField(default=False, verbose_name=_("veto"))
+    veto_reason = models.TextField(blank=True, verbose_name=_("veto reason"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    is_current = models.BooleanField(
+        default=False, help_text=_("The latest submitted revision of the round."), verbose_name=_("is current")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("scorecard")
@@ -503,9 +553,11 @@ class Scorecard(models.Model):
 
 
 class Rating(models.Model):
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="ratings")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(choices=RATING_SCALE)
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("scorecard")
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+", verbose_name=_("competency"))
+    score = models.PositiveSmallIntegerField(choices=RATING_SCALE, verbose_name=_("score"))
 
     class Meta:
         verbose_name = _("rating")
@@ -528,11 +580,13 @@ class Outcome(models.TextChoices):
 
 
 class Decision(models.Model):
-    loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    decided_at = models.DateTimeField()
+    loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision", verbose_name=_("loop"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    decided_at = models.DateTimeField(verbose_name=_("decided at"))
 
     class Meta:
         verbose_name = _("decision")
@@ -572,17 +626,28 @@ class Event(models.Model):
     them read-only. Webhook deliveries are made from these rows.
     """
 
-    kind = models.CharField(max_length=40, choices=EventKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=40, choices=EventKind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
     # Null means the system did it (a Celery task, a sweep).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    candidate = models.ForeignKey(Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("candidate")
+    )
+    loop = models.ForeignKey(
+        Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("loop")
+    )
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("round")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         verbose_name = _("event")
@@ -626,28 +691,47 @@ class Reminder(models.Model):
     that caused it, then claimed by the sweep and sent once."""
 
     key = models.CharField(
-        max_length=200, unique=True, help_text=_("Makes the same reminder impossible to create twice.")
+        max_length=200,
+        unique=True,
+        help_text=_("Makes the same reminder impossible to create twice."),
+        verbose_name=_("key"),
     )
-    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices, verbose_name=_("kind"))
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("round")
+    )
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient user"),
     )
     recipient_candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient candidate"),
     )
-    email = models.EmailField(max_length=254)
-    time_zone = TimeZoneField()
-    urgent = models.BooleanField(default=False)
-    due_at = models.DateTimeField(help_text=_("When it may go out, UTC, after quiet hours are applied."))
-    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(max_length=254, verbose_name=_("email"))
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    urgent = models.BooleanField(default=False, verbose_name=_("urgent"))
+    due_at = models.DateTimeField(
+        help_text=_("When it may go out, UTC, after quiet hours are applied."), verbose_name=_("due at")
+    )
+    status = models.CharField(
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING, verbose_name=_("status")
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claim_token = models.CharField(max_length=32, blank=True, verbose_name=_("claim token"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("reminder")
@@ -676,15 +760,19 @@ class Reminder(models.Model):
 class ApiToken(models.Model):
     """A token for an integration; only its SHA-256 hash is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True, help_text=_("The first characters, to recognise it."))
-    key_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(
+        max_length=12, db_index=True, help_text=_("The first characters, to recognise it."), verbose_name=_("prefix")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    scopes = models.JSONField(default=list, blank=True, verbose_name=_("scopes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         verbose_name = _("API token")
@@ -695,15 +783,22 @@ class ApiToken(models.Model):
 
 
 class WebhookSubscription(models.Model):
-    url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=128)
-    events = models.JSONField(default=list, help_text=_("Event kinds to send; empty means all."))
-    is_active = models.BooleanField(default=True)
-    description = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    url = models.URLField(max_length=500, verbose_name=_("url"))
+    secret = models.CharField(max_length=128, verbose_name=_("secret"))
+    events = models.JSONField(
+        default=list, help_text=_("Event kinds to send; empty means all."), verbose_name=_("events")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -721,17 +816,21 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
-    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("event"))
+    status = models.CharField(
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claim_token = models.CharField(max_length=32, blank=True, verbose_name=_("claim token"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("last status code"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -746,11 +845,13 @@ class WebhookDelivery(models.Model):
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    attempted_at = models.DateTimeField(auto_now_add=True)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    attempted_at = models.DateTimeField(auto_now_add=True, verbose_name=_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("status code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
 
     class Meta:
         verbose_name = _("webhook attempt")
@@ -766,12 +867,14 @@ class SsoIdentity(models.Model):
     first single sign-on by verified email; later sign-ins match on (issuer, subject),
     which the provider never reuses, so a changed or recycled email cannot take the account."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
-    issuer = models.CharField(max_length=255)
-    subject = models.CharField(max_length=255)
-    email = models.EmailField(help_text=_("The verified email it was linked by."))
-    linked_at = models.DateTimeField()
-    last_sign_in_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities", verbose_name=_("user")
+    )
+    issuer = models.CharField(max_length=255, verbose_name=_("issuer"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    email = models.EmailField(help_text=_("The verified email it was linked by."), verbose_name=_("email"))
+    linked_at = models.DateTimeField(verbose_name=_("linked at"))
+    last_sign_in_at = models.DateTimeField(verbose_name=_("last sign in at"))
 
     class Meta:
         verbose_name = _("single sign-on identity")
@@ -792,8 +895,8 @@ class Heartbeat(models.Model):
     """When a periodic job last ran (e.g. the reminder sweep, run by beat): what the
     readiness check reads to tell "beat has stopped" from "nothing was due"."""
 
-    name = models.CharField(max_length=50, primary_key=True)
-    at = models.DateTimeField()
+    name = models.CharField(max_length=50, primary_key=True, verbose_name=_("name"))
+    at = models.DateTimeField(verbose_name=_("at"))
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
