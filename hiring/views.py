@@ -150,7 +150,7 @@ def my_language(request: HttpRequest) -> HttpResponse:
 def _round_or_404(request: HttpRequest, round_id: int) -> Round:
     round_ = selectors.round_for_packet(round_id)
     if round_ is None or not selectors.may_view_round(request.user, round_):
-        raise Http404("No such round.")
+        raise Http404(_("No such round."))
     return round_
 
 
@@ -234,7 +234,7 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round_or_404(request, round_id)
     if not selectors.sits_on_round(request.user, round_):
         # The hiring manager and recruiters may read the packet; only the interviewer writes.
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     revisions = selectors.round_scorecards(round_)
     draft = next((s for s in revisions if s.is_draft), None)
     current = next((s for s in revisions if s.is_current), None)
@@ -247,7 +247,7 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
         action = request.POST.get("action")
         form = ScorecardForm(request.POST, competencies=competencies, final=action == "submit")
         if action not in {"draft", "submit"}:
-            form.add_error(None, "Choose Save draft or Submit.")
+            form.add_error(None, _("Choose Save draft or Submit."))
         if form.is_valid():
             try:
                 scorecard = _save_scorecard(request, round_, form, action)
@@ -300,7 +300,7 @@ def scorecard_autosave(request: HttpRequest, round_id: int) -> JsonResponse:
         )
     round_ = _round_or_404(request, round_id)
     if not selectors.sits_on_round(request.user, round_):
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     form = ScorecardForm(request.POST, competencies=list(round_.competencies.all()), final=False)
     if not form.is_valid():
         return JsonResponse({"error": "invalid", "errors": form.errors.get_json_data()}, status=400)
@@ -354,11 +354,13 @@ def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, actio
         return redirect("scorecard", round_id=round_.pk)
     if scorecard.veto:
         messages.warning(
-            request, "Your veto is recorded. The loop is rejected and the rounds not yet held are cancelled."
+            request, _("Your veto is recorded. The loop is rejected and the rounds not yet held are cancelled.")
         )
     elif mode == "amend":
         messages.success(
-            request, f"Amendment submitted as revision {scorecard.revision}; the earlier one stays on record."
+            request,
+            _("Amendment submitted as revision %(revision)d; the earlier one stays on record.")
+            % {"revision": scorecard.revision},
         )
     else:
         messages.success(request, _("Scorecard submitted. The panel's scorecards are below."))
@@ -371,7 +373,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     """One submitted revision, for those rule 5 lets read it; everyone else gets 404."""
     scorecard = selectors.scorecard_for_viewer(request.user, scorecard_id)
     if scorecard is None:
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     history = [s for s in selectors.round_scorecards(scorecard.round) if not s.is_draft]
     ratings = {r.competency_id: r.score for r in next(s for s in history if s.pk == scorecard.pk).ratings.all()}
     context = {
@@ -391,7 +393,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
 def _debrief_loop_or_404(request: HttpRequest, loop_id: int) -> Loop:
     loop = selectors.loop_for_debrief(loop_id)
     if loop is None or not selectors.can_see_all_scorecards(request.user, loop):
-        raise Http404("No such loop.")
+        raise Http404(_("No such loop."))
     return loop
 
 

@@ -217,10 +217,10 @@ class WebhookSubscriptionAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
             description=data["description"],
             by=request.user,
         )
-        about = (
-            f"The signing secret of {subscription.url}. The receiver checks X-Hiring-Signature with it "
+        about = gettext(
+            "The signing secret of %(url)s. The receiver checks X-Hiring-Signature with it "
             "(v1=HMAC-SHA256 of the timestamp, a dot and the raw body)."
-        )
+        ) % {"url": subscription.url}
         return subscription, subscription.secret, about
 
     @admin.display(description="events")

@@ -455,7 +455,8 @@ def plan_resend(reminder: Reminder, *, now: dt.datetime | None = None) -> Remind
     original = Reminder.objects.select_for_update(of=("self",)).select_related("round__loop").get(pk=reminder.pk)
     if original.status not in (Status.SENT, Status.FAILED):
         raise DomainError(
-            f"This reminder is {original.get_status_display().lower()}; only a sent or failed one can be sent again."
+            _("This reminder is %(status)s; only a sent or failed one can be sent again.")
+            % {"status": original.get_status_display().lower()}
         )
     stale = stale_reason(original)
     if stale:

@@ -89,7 +89,8 @@ def _require_open(loop: Loop) -> None:
         raise DomainError(_("This loop was vetoed and is closed; nothing more can change in it."))
     if not loop.is_open:
         raise DomainError(
-            f"This loop is {loop.get_status_display().lower()} and closed; nothing more can change in it."
+            _("This loop is %(status)s and closed; nothing more can change in it.")
+            % {"status": loop.get_status_display().lower()}
         )
 
 

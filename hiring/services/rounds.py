@@ -345,7 +345,8 @@ def reschedule_round(
     _require_open(loop)
     if round_.status != RoundStatus.SCHEDULED:
         raise DomainError(
-            f"Round “{round_.label}” is {round_.get_status_display().lower()}; only a scheduled round can be moved."
+            _("Round “%(round)s” is %(status)s; only a scheduled round can be moved.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
         )
     new_start = starts_at or round_.starts_at
     new_interviewer = (
@@ -410,8 +411,8 @@ def cancel_round(*, round: Round, by: User | None, reason: str) -> Round:
     _require_open(loop)
     if round_.status not in NOT_YET_HELD:
         raise DomainError(
-            f"Round “{round_.label}” is {round_.get_status_display().lower()}; "
-            "only a round not yet held can be cancelled."
+            _("Round “%(round)s” is %(status)s; only a round not yet held can be cancelled.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
         )
     _cancel(loop, round_, by, reason)
     _advance(loop, by)
