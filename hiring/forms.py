@@ -9,13 +9,15 @@ from collections.abc import Iterable
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hiring.models import RATING_MAX, RATING_MIN, RATING_SCALE, Competency, Outcome, Recommendation, Scorecard
 from hiring.rules import DomainError
 
 NOTES_MAX = 20_000
-RATING_ERROR = f"Choose a rating from {RATING_MIN} to {RATING_MAX}."
+# Read when a form is built, so it is in the reader's language.
+RATING_ERROR = format_lazy(_("Choose a rating from {low} to {high}."), low=RATING_MIN, high=RATING_MAX)
 
 
 class ScorecardForm(forms.Form):
@@ -32,14 +34,14 @@ class ScorecardForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[("submit", "submit"), ("amend", "amend")],
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "The form was changed; reload the page and try again."},
+        error_messages={"invalid_choice": _("The form was changed; reload the page and try again.")},
     )
     recommendation = forms.ChoiceField(
         label=_("Overall recommendation"),
         choices=Recommendation.choices,
         widget=forms.RadioSelect,
         required=False,
-        error_messages={"invalid_choice": "Choose strong no, no, yes or strong yes."},
+        error_messages={"invalid_choice": _("Choose strong no, no, yes or strong yes.")},
     )
     notes = forms.CharField(
         label=_("Notes"),
@@ -80,7 +82,7 @@ class ScorecardForm(forms.Form):
             )
 
     # The error summary names fields briefly; the confirmation's own label is a sentence.
-    SHORT_LABELS = {"confirm_veto": "Veto confirmation", "veto": "Veto", "veto_reason": "Veto reason"}
+    SHORT_LABELS = {"confirm_veto": _("Veto confirmation"), "veto": _("Veto"), "veto_reason": _("Veto reason")}
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         """(field name, short label, message) for each field error, in the order of the page."""
@@ -126,18 +128,20 @@ class ScorecardForm(forms.Form):
         for competency in self.competencies:
             name = self.rating_field(competency.pk)
             if data.get(name) in (None, "") and name not in self.errors:
-                self.add_error(name, f"Rate {competency.name}.")
+                self.add_error(name, _("Rate %(competency)s.") % {"competency": competency.name})
         if not data.get("recommendation") and "recommendation" not in self.errors:
-            self.add_error("recommendation", "Choose an overall recommendation.")
+            self.add_error("recommendation", _("Choose an overall recommendation."))
         if not data.get("veto") and (data.get("veto_reason") or "").strip():
             # Only possible without JavaScript (the script does not send a hidden reason): a reason
             # with no veto is ambiguous, so ask rather than guess either way.
-            self.add_error("veto", "You wrote a veto reason but did not tick the veto. Tick it, or clear the reason.")
+            self.add_error(
+                "veto", _("You wrote a veto reason but did not tick the veto. Tick it, or clear the reason.")
+            )
         if data.get("veto"):
             if not (data.get("veto_reason") or "").strip() and "veto_reason" not in self.errors:
-                self.add_error("veto_reason", "A veto needs a written reason.")
+                self.add_error("veto_reason", _("A veto needs a written reason."))
             if not data.get("confirm_veto"):
-                self.add_error("confirm_veto", "Tick this box to confirm that your veto ends the loop.")
+                self.add_error("confirm_veto", _("Tick this box to confirm that your veto ends the loop."))
         return data
 
     def ratings(self) -> dict[int, int]:
@@ -153,7 +157,7 @@ class ScorecardForm(forms.Form):
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=Outcome.choices,
-        error_messages={"invalid_choice": "The outcome is hire or reject.", "required": "Choose hire or reject."},
+        error_messages={"invalid_choice": _("The outcome is hire or reject."), "required": _("Choose hire or reject.")},
     )
     reason = forms.CharField(
         label=_("Reason"),
