@@ -67,7 +67,7 @@ def test_any_address_under_the_api_that_names_nothing_answers_json_not_an_html_p
     response = getattr(client, method)(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "201", "null", "", "1.5", "٣"])
