@@ -130,7 +130,7 @@ class FeedbackOverdueFilter(admin.SimpleListFilter):
     parameter_name = "feedback"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Feedback overdue")]
+        return [("overdue", _("Feedback overdue"))]
 
     def queryset(self, request, queryset):
         if self.value() != "overdue":
