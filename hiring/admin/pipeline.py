@@ -62,7 +62,7 @@ class LoopStatusFilter(admin.SimpleListFilter):
     parameter_name = "loop_status"
 
     def lookups(self, request, model_admin):
-        return [*LoopStatus.choices, ("vetoed", "Vetoed")]
+        return [*LoopStatus.choices, ("vetoed", _("Vetoed"))]
 
     def queryset(self, request, queryset):
         value = self.value()
