@@ -38,7 +38,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         self._refuse_if_locked_out(request._request)
-        token = ApiToken.objects.select_related("user").filter(key_hash=services.hash_api_key(raw)).first()
+        # The user's profile comes in the same query: its UI language applies below.
+        token = (
+            ApiToken.objects.select_related("user", "user__interviewer")
+            .filter(key_hash=services.hash_api_key(raw))
+            .first()
+        )
         if token is None:
             self._count_failure(request._request)
         now = timezone.now()
