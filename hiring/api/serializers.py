@@ -340,9 +340,9 @@ class BookingConflictSerializer(serializers.Serializer):
     """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
 
     code = serializers.ChoiceField(
-        choices=["outside_hours", "candidate_busy", "interviewer_busy"],
+        choices=["outside_hours", "candidate_busy", "interviewer_busy", "conflict"],
         required=False,
-        help_text="Which rule refused; absent for the panel rules (their words are in detail).",
+        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail).",
     )
     detail = serializers.CharField(help_text="The rule's own words, for a person.")
     person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
