@@ -53,10 +53,14 @@ MIDDLEWARE = [
     # Before anything reads the session or a query: a NUL is a 400, not a database error.
     "hiring.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place): Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hiring.middleware.TimezoneMiddleware",
+    # A signed-in person's own UI language beats the browser's Accept-Language.
+    "hiring.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
@@ -76,6 +80,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # LANGUAGE_CODE and LANGUAGE_BIDI for <html lang dir>.
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -99,6 +105,26 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# English plus twelve: the UI, the admin, the API's messages and every email come in
+# these, and candidates' and people's language choices use the same list. Adding a
+# language is adding it here and a catalogue in hiring/locale (hiring/locale/README.md).
+# The names stay in English here: Django shows each in its own language (name_local).
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "Simplified Chinese"),
+    ("es", "Spanish"),
+    ("pt-br", "Brazilian Portuguese"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("ru", "Russian"),
+    ("tr", "Turkish"),
+    ("vi", "Vietnamese"),
+    ("id", "Indonesian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("ar", "Arabic"),
+]
+LOCALE_PATHS = [BASE_DIR / "hiring" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HiringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "hiring"
-    verbose_name = "Hiring"
+    verbose_name = _("Hiring")

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from hiring.models import CandidateAvailability
 from hiring.services import scheduling
-from hiring.times import format_clock, format_day, format_local
+from hiring.times import format_calendar_day, format_local, format_wall_clock
 
 # A signed token is ~60 characters; anything far longer is not one of ours.
 MAX_TOKEN_LENGTH = 300
@@ -66,12 +66,12 @@ def candidate_availability(request: HttpRequest, token: str) -> HttpResponse:
         chosen = set(request.POST.getlist("blocks")) if error else _current_blocks(avail_request)
         days = [
             {
-                "label": format_day(day),
+                "label": format_calendar_day(day),
                 "iso": day.isoformat(),
                 "blocks": [
                     {
                         "value": scheduling.block_value(day, start),
-                        "label": f"{format_clock(start)}–{format_clock(end)}",
+                        "label": f"{format_wall_clock(start)}–{format_wall_clock(end)}",
                         "checked": scheduling.block_value(day, start) in chosen,
                     }
                     for start, end in scheduling.DAY_BLOCKS

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hiring.models import (
@@ -23,7 +25,8 @@ from hiring.models import (
 from hiring.rules import DomainError
 
 NOTES_MAX = 20_000
-RATING_ERROR = f"Choose a rating from {RATING_MIN} to {RATING_MAX}."
+# Read when a form is built, so it is in the reader's language.
+RATING_ERROR = format_lazy(_("Choose a rating from {low} to {high}."), low=RATING_MIN, high=RATING_MAX)
 
 
 class ScorecardForm(forms.Form):
@@ -40,22 +43,22 @@ class ScorecardForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[("submit", "submit"), ("amend", "amend")],
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "The form was changed; reload the page and try again."},
+        error_messages={"invalid_choice": _("The form was changed; reload the page and try again.")},
     )
     recommendation = forms.ChoiceField(
-        label="Overall recommendation",
+        label=_("Overall recommendation"),
         choices=Recommendation.choices,
         widget=forms.RadioSelect,
         required=False,
-        error_messages={"invalid_choice": "Choose strong no, no, yes or strong yes."},
+        error_messages={"invalid_choice": _("Choose strong no, no, yes or strong yes.")},
     )
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
         max_length=NOTES_MAX,
         strip=False,
-        help_text="The evidence behind your ratings: what the candidate said and did.",
+        help_text=_("The evidence behind your ratings: what the candidate said and did."),
     )
     key_takeaways = forms.CharField(
         label=_("Key take-aways"),
@@ -73,17 +76,19 @@ class ScorecardForm(forms.Form):
         strip=False,
         help_text=_("Only recruiters read it: not the panel, not the hiring manager."),
     )
-    veto = forms.BooleanField(label="I veto this candidate", required=False)
+    veto = forms.BooleanField(label=_("I veto this candidate"), required=False)
     veto_reason = forms.CharField(
-        label="Why you veto",
+        label=_("Why you veto"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=NOTES_MAX,
-        help_text="Required with a veto. The panel, the hiring manager and the recruiter will read it.",
+        help_text=_("Required with a veto. The panel, the hiring manager and the recruiter will read it."),
     )
     confirm_veto = forms.BooleanField(
-        label="I understand that my veto ends this loop now: the candidate is rejected and every round "
-        "not yet held is cancelled.",
+        label=_(
+            "I understand that my veto ends this loop now: the candidate is rejected and every round "
+            "not yet held is cancelled."
+        ),
         required=False,
     )
 
@@ -102,7 +107,7 @@ class ScorecardForm(forms.Form):
             )
 
     # The error summary names fields briefly; the confirmation's own label is a sentence.
-    SHORT_LABELS = {"confirm_veto": "Veto confirmation", "veto": "Veto", "veto_reason": "Veto reason"}
+    SHORT_LABELS = {"confirm_veto": _("Veto confirmation"), "veto": _("Veto"), "veto_reason": _("Veto reason")}
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         """(field name, short label, message) for each field error, in the order of the page."""
@@ -156,18 +161,20 @@ class ScorecardForm(forms.Form):
         for competency in self.competencies:
             name = self.rating_field(competency.pk)
             if data.get(name) in (None, "") and name not in self.errors:
-                self.add_error(name, f"Rate {competency.name}.")
+                self.add_error(name, _("Rate %(competency)s.") % {"competency": competency.name})
         if not data.get("recommendation") and "recommendation" not in self.errors:
-            self.add_error("recommendation", "Choose an overall recommendation.")
+            self.add_error("recommendation", _("Choose an overall recommendation."))
         if not data.get("veto") and (data.get("veto_reason") or "").strip():
             # Only possible without JavaScript (the script does not send a hidden reason): a reason
             # with no veto is ambiguous, so ask rather than guess either way.
-            self.add_error("veto", "You wrote a veto reason but did not tick the veto. Tick it, or clear the reason.")
+            self.add_error(
+                "veto", _("You wrote a veto reason but did not tick the veto. Tick it, or clear the reason.")
+            )
         if data.get("veto"):
             if not (data.get("veto_reason") or "").strip() and "veto_reason" not in self.errors:
-                self.add_error("veto_reason", "A veto needs a written reason.")
+                self.add_error("veto_reason", _("A veto needs a written reason."))
             if not data.get("confirm_veto"):
-                self.add_error("confirm_veto", "Tick this box to confirm that your veto ends the loop.")
+                self.add_error("confirm_veto", _("Tick this box to confirm that your veto ends the loop."))
         return data
 
     def ratings(self) -> dict[int, int]:
@@ -183,14 +190,14 @@ class ScorecardForm(forms.Form):
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=Outcome.choices,
-        error_messages={"invalid_choice": "The outcome is hire or reject.", "required": "Choose hire or reject."},
+        error_messages={"invalid_choice": _("The outcome is hire or reject."), "required": _("Choose hire or reject.")},
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=NOTES_MAX,
-        help_text="Required to reject; it goes on record.",
+        help_text=_("Required to reject; it goes on record."),
     )
     # From the recruiters' list (RejectionReason), so rejections can be counted; the text says the rest.
     rejection_reason = forms.ModelChoiceField(
@@ -229,3 +236,20 @@ def apply_service_error(form: forms.Form, error: ValidationError | DomainError) 
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+def _language_options() -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    # Each language in its own name ("Deutsch", "日本語"), so a person can find theirs
+    # whatever the page's language is now.
+    return [
+        ("", _("As my browser says")),
+        *((code, get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES),
+    ]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"), choices=_language_options, required=False
+    )

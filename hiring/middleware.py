@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
@@ -28,6 +28,37 @@ class TimezoneMiddleware:
             timezone.deactivate()
 
 
+def user_language(user) -> str:
+    """The UI language a signed-in person chose, or "" to follow the browser."""
+    if user is None or not user.is_authenticated:
+        return ""
+    try:
+        return user.interviewer.ui_language
+    except ObjectDoesNotExist:
+        return ""
+
+
+def activate_user_language(request, user) -> None:
+    """Switch this request to the person's own UI language when they chose one (the
+    API calls it once a token has named the user, which happens after middleware)."""
+    language = user_language(user)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class UserLanguageMiddleware:
+    """After LocaleMiddleware (Accept-Language) and authentication: a signed-in
+    person's chosen UI language wins for pages, the admin and API messages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        activate_user_language(request, getattr(request, "user", None))
+        return self.get_response(request)
+
+
 class RefuseNulBytesMiddleware:
     """Answer 400 to a request with a NUL character in its path, query string or
     cookies (issue 8, fault 6).
@@ -49,7 +80,7 @@ class RefuseNulBytesMiddleware:
         if self._has_nul(request):
             message = _("The request contains a NUL (\\x00) character, which no field accepts.")
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
+                return JsonResponse({"code": "nul_character", "detail": message}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

@@ -12,47 +12,46 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
 # validate_time_zone here, so it stays importable from this module).
 from hiring.validators import validate_email_text, validate_person_name, validate_time_zone
 
-# The dozen languages the company hires in (invitations and reminders are sent in these).
-LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("pt", "Portuguese"),
-    ("fr", "French"),
-    ("de", "German"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("ja", "Japanese"),
-    ("zh", "Chinese"),
-    ("hi", "Hindi"),
-    ("ar", "Arabic"),
-]
-LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+
+def language_choices() -> list[tuple[str, str]]:
+    """settings.LANGUAGES, each named in the reader's language (Django's own catalogue
+    translates these names). A callable, so that adding a language to the setting needs
+    no migration."""
+    return [(code, gettext_lazy(name)) for code, name in settings.LANGUAGES]
+
+
+def language_codes() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
 
 # The rating scale of every competency, with the meaning shown to interviewers.
 RATING_SCALE = [
-    (1, "Well below the bar: clear evidence against"),
-    (2, "Below the bar: not enough evidence"),
-    (3, "Meets the bar: solid evidence"),
-    (4, "Raises the bar: exceptional evidence"),
+    (1, _("Well below the bar: clear evidence against")),
+    (2, _("Below the bar: not enough evidence")),
+    (3, _("Meets the bar: solid evidence")),
+    (4, _("Raises the bar: exceptional evidence")),
 ]
 RATING_MIN, RATING_MAX = 1, 4
 
 
 def validate_work_days(value: str) -> None:
     if not value or any(ch not in "1234567" for ch in value) or len(set(value)) != len(value):
-        raise ValidationError("Working days are ISO weekday digits, 1 (Monday) to 7 (Sunday), e.g. 12345.")
+        raise ValidationError(_("Working days are ISO weekday digits, 1 (Monday) to 7 (Sunday), e.g. 12345."))
 
 
 def validate_languages(value: object) -> None:
-    if not isinstance(value, list) or any(code not in LANGUAGE_CODES for code in value):
-        raise ValidationError(f"Languages must be a list of codes from: {', '.join(sorted(LANGUAGE_CODES))}.")
+    codes = language_codes()
+    if not isinstance(value, list) or any(code not in codes for code in value):
+        raise ValidationError(
+            _("Languages must be a list of codes from: %(codes)s.") % {"codes": ", ".join(sorted(codes))}
+        )
 
 
 class TimeZoneField(models.CharField):
@@ -63,9 +62,11 @@ class TimeZoneField(models.CharField):
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -73,10 +74,12 @@ class Department(models.Model):
 
 
 class SeniorityLevel(models.Model):
-    name = models.CharField(max_length=50, unique=True)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text="Higher is more senior.")
+    name = models.CharField(max_length=50, unique=True, verbose_name=_("name"))
+    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more senior."), verbose_name=_("rank"))
 
     class Meta:
+        verbose_name = _("seniority level")
+        verbose_name_plural = _("seniority levels")
         ordering = ["rank"]
 
     def __str__(self) -> str:
@@ -90,27 +93,44 @@ class Interviewer(models.Model):
     every person has a time zone and working hours.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviewer")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="interviewers")
-    level = models.ForeignKey(SeniorityLevel, on_delete=models.PROTECT, related_name="interviewers")
-    time_zone = TimeZoneField()
-    work_start = models.TimeField(default=dt.time(9, 0))
-    work_end = models.TimeField(default=dt.time(17, 30))
-    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
-    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
-    is_bar_raiser = models.BooleanField("trained bar raiser", default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviewer", verbose_name=_("user")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="interviewers", verbose_name=_("department")
+    )
+    level = models.ForeignKey(
+        SeniorityLevel, on_delete=models.PROTECT, related_name="interviewers", verbose_name=_("level")
+    )
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    work_start = models.TimeField(default=dt.time(9, 0), verbose_name=_("work start"))
+    work_end = models.TimeField(default=dt.time(17, 30), verbose_name=_("work end"))
+    work_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_work_days], verbose_name=_("work days")
+    )
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages], verbose_name=_("languages"))
+    is_bar_raiser = models.BooleanField(_("trained bar raiser"), default=False)
+    # The language of this person's pages, admin, API messages and emails; blank
+    # follows the browser's Accept-Language.
+    ui_language = models.CharField(
+        _("interface language"), max_length=10, choices=language_choices, blank=True, default=""
+    )
     # Where their interviews happen (a video-call room); a round may name its own.
-    meeting_link = models.URLField(max_length=500, blank=True, help_text="Default meeting link for interviews.")
+    meeting_link = models.URLField(
+        _("meeting link"), max_length=500, blank=True, help_text=_("Default meeting link for interviews.")
+    )
     # Load limits (issue 9): at most so many booked interviews a local day / ISO week in
     # their own zone; empty means the company default (HIRING_MAX_INTERVIEWS_PER_DAY/_WEEK).
     max_interviews_per_day = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: the company default."
+        _("max interviews per day"), null=True, blank=True, help_text=_("Empty: the company default.")
     )
     max_interviews_per_week = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: the company default."
+        _("max interviews per week"), null=True, blank=True, help_text=_("Empty: the company default.")
     )
 
     class Meta:
+        verbose_name = _("interviewer")
+        verbose_name_plural = _("interviewers")
         ordering = ["user__first_name", "user__last_name"]
         constraints = [
             models.CheckConstraint(condition=Q(work_start__lt=models.F("work_end")), name="interviewer_work_hours"),
@@ -129,26 +149,29 @@ class Interviewer(models.Model):
 
 
 class Competency(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-    guide = models.TextField(blank=True, help_text="What to look for; shown beside the rating scale.")
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    guide = models.TextField(
+        blank=True, help_text=_("What to look for; shown beside the rating scale."), verbose_name=_("guide")
+    )
 
     class Meta:
+        verbose_name = _("competency")
         ordering = ["name"]
-        verbose_name_plural = "competencies"
+        verbose_name_plural = _("competencies")
 
     def __str__(self) -> str:
         return self.name
 
 
 class RoundKind(models.TextChoices):
-    SCREEN = "screen", "Screen"
-    TECHNICAL = "technical", "Technical"
-    SYSTEM_DESIGN = "system_design", "System design"
-    CULTURE = "culture", "Culture and values"
-    HIRING_MANAGER = "hiring_manager", "Hiring manager"
-    BAR_RAISER = "bar_raiser", "Bar raiser"
-    OTHER = "other", "Other"
+    SCREEN = "screen", _("Screen")
+    TECHNICAL = "technical", _("Technical")
+    SYSTEM_DESIGN = "system_design", _("System design")
+    CULTURE = "culture", _("Culture and values")
+    HIRING_MANAGER = "hiring_manager", _("Hiring manager")
+    BAR_RAISER = "bar_raiser", _("Bar raiser")
+    OTHER = "other", _("Other")
 
 
 class Question(models.Model):
@@ -176,10 +199,12 @@ class Question(models.Model):
 
 
 class LoopPlan(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
+        verbose_name = _("loop plan")
+        verbose_name_plural = _("loop plans")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -187,12 +212,12 @@ class LoopPlan(models.Model):
 
 
 class RoundTemplate(models.Model):
-    plan = models.ForeignKey(LoopPlan, on_delete=models.CASCADE, related_name="rounds")
-    order = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20, choices=RoundKind.choices)
-    title = models.CharField(max_length=120, blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
-    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    plan = models.ForeignKey(LoopPlan, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("plan"))
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"))
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=120, blank=True, verbose_name=_("title"))
+    duration_minutes = models.PositiveSmallIntegerField(default=60, verbose_name=_("duration minutes"))
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
     # The interview kit: what the interviewer does in this round (the questions come from
     # the question bank of the round's competencies).
     instructions = models.TextField(
@@ -200,6 +225,8 @@ class RoundTemplate(models.Model):
     )
 
     class Meta:
+        verbose_name = _("round template")
+        verbose_name_plural = _("round templates")
         ordering = ["plan", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="round_template_order_unique"),
@@ -216,21 +243,33 @@ class RoundTemplate(models.Model):
 
 
 class Position(models.Model):
-    title = models.CharField(max_length=150)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="positions")
-    hiring_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    loop_plan = models.ForeignKey(LoopPlan, on_delete=models.PROTECT, related_name="positions")
-    min_rounds = models.PositiveSmallIntegerField(
-        default=5, help_text="A position may ask for more rounds than the company floor, never fewer."
+    title = models.CharField(max_length=150, verbose_name=_("title"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="positions", verbose_name=_("department")
     )
-    is_open = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    hiring_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hiring manager")
+    )
+    recruiter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recruiter")
+    )
+    loop_plan = models.ForeignKey(
+        LoopPlan, on_delete=models.PROTECT, related_name="positions", verbose_name=_("loop plan")
+    )
+    min_rounds = models.PositiveSmallIntegerField(
+        default=5,
+        help_text=_("A position may ask for more rounds than the company floor, never fewer."),
+        verbose_name=_("min rounds"),
+    )
+    is_open = models.BooleanField(default=True, verbose_name=_("is open"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     description = models.TextField(
         _("job description"), blank=True, help_text=_("Shown to the panel in the candidate packet.")
     )
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=Q(min_rounds__gte=5), name="position_min_rounds_floor"),
@@ -252,16 +291,20 @@ def resume_storage():
 
 
 class Candidate(models.Model):
-    full_name = models.CharField(max_length=200, validators=[validate_person_name])
-    email = models.EmailField(max_length=254, validators=[validate_email_text])
-    time_zone = TimeZoneField()
-    preferred_language = models.CharField(max_length=5, choices=LANGUAGES, default="en")
-    source = models.CharField(max_length=100, blank=True, help_text="Referral, careers site, agency ...")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    full_name = models.CharField(max_length=200, validators=[validate_person_name], verbose_name=_("full name"))
+    email = models.EmailField(max_length=254, validators=[validate_email_text], verbose_name=_("email"))
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    preferred_language = models.CharField(
+        max_length=10, choices=language_choices, default="en", verbose_name=_("preferred language")
+    )
+    source = models.CharField(
+        max_length=100, blank=True, help_text=_("Referral, careers site, agency ..."), verbose_name=_("source")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     # Set once when services.erase_candidate anonymised the record (on request or at the
     # end of the retention period); the row stays so the loops' anonymous facts still count.
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("erased at"))
     # Materials (hiring/services/materials.py writes them). Phone and notes are the
     # recruiters' own; the links and the résumé are shown to the candidate's panel.
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -276,6 +319,8 @@ class Candidate(models.Model):
     resume_uploaded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="candidate_email_unique"),
@@ -304,13 +349,13 @@ class Candidate(models.Model):
 
 
 class LoopStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    IN_PROGRESS = "in_progress", "In progress"
-    AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
-    HIRED = "hired", "Hired"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
+    HIRED = "hired", _("Hired")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_LOOP_STATUSES = [
@@ -322,22 +367,33 @@ OPEN_LOOP_STATUSES = [
 
 
 class Loop(models.Model):
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="loops")
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="loops")
-    status = models.CharField(max_length=20, choices=LoopStatus.choices, default=LoopStatus.DRAFT)
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="loops", verbose_name=_("candidate")
+    )
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="loops", verbose_name=_("position"))
+    status = models.CharField(
+        max_length=20, choices=LoopStatus.choices, default=LoopStatus.DRAFT, verbose_name=_("status")
+    )
     # The scorecard whose veto ended the loop; set once, never cleared.
     veto_scorecard = models.OneToOneField(
-        "Scorecard", null=True, blank=True, on_delete=models.PROTECT, related_name="vetoed_loop"
+        "Scorecard",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vetoed_loop",
+        verbose_name=_("veto scorecard"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # The earliest feedback_due_at of the rounds that still owe feedback, while the loop is
     # open; null otherwise. Kept by services so "feedback overdue" is one indexed lookup
     # over open loops, whatever the history of closed ones.
-    feedback_due_at = models.DateTimeField(null=True, blank=True)
+    feedback_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("feedback due at"))
 
     class Meta:
+        verbose_name = _("loop")
+        verbose_name_plural = _("loops")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=LoopStatus.values), name="loop_status_valid"),
@@ -376,7 +432,7 @@ class Loop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.candidate} for {self.position.title}"
+        return _("%(candidate)s for %(position)s") % {"candidate": self.candidate, "position": self.position.title}
 
     @property
     def is_open(self) -> bool:
@@ -388,12 +444,12 @@ class Loop(models.Model):
 
 
 class RoundStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    SCHEDULED = "scheduled", "Scheduled"
-    HELD = "held", "Held"
-    SUBMITTED = "submitted", "Scorecard in"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    PLANNED = "planned", _("Planned")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    SUBMITTED = "submitted", _("Scorecard in")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # Rounds that still count toward the loop; cancelled and no-show rounds do not.
@@ -406,20 +462,29 @@ BOOKED_ROUND_STATUSES = [RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SU
 
 
 class Round(models.Model):
-    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="rounds")
-    order = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20, choices=RoundKind.choices)
-    title = models.CharField(max_length=120, blank=True)
-    interviewer = models.ForeignKey(Interviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds")
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("loop"))
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"))
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=120, blank=True, verbose_name=_("title"))
+    interviewer = models.ForeignKey(
+        Interviewer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        verbose_name=_("interviewer"),
+    )
+    starts_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC."), verbose_name=_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(default=60, verbose_name=_("duration minutes"))
     # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
-    feedback_due_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED)
-    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    feedback_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("feedback due at"))
+    status = models.CharField(
+        max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED, verbose_name=_("status")
+    )
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
-    sequence = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # Rule 10, held by the database too: copies the services write when they book a
     # round, so that on PostgreSQL two exclusion constraints (migration 0014, raw SQL
     # because SQLite has none) refuse an interviewer in [starts_at, booked_until) twice
@@ -427,12 +492,20 @@ class Round(models.Model):
     # end plus the candidate's minimum gap at booking time, so two such ranges overlap
     # exactly when the gap between the rounds is too short.
     candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, editable=False, on_delete=models.CASCADE, related_name="+"
+        Candidate,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("candidate"),
     )
-    booked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False)
+    booked_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("booked until"))
+    candidate_free_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("candidate free at"))
     # Overrides the interviewer's default meeting link for this round.
-    meeting_link = models.URLField(max_length=500, blank=True, help_text="Meeting link for this round only.")
+    meeting_link = models.URLField(
+        _("meeting link"), max_length=500, blank=True, help_text=_("Meeting link for this round only.")
+    )
     # The plan's round it was made from (start_loop), for its interview kit; null for a
     # round added by hand.
     template = models.ForeignKey(
@@ -440,6 +513,8 @@ class Round(models.Model):
     )
 
     class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
         ordering = ["loop", "order"]
         constraints = [
             models.UniqueConstraint(fields=["loop", "order"], name="round_order_unique"),
@@ -505,10 +580,10 @@ class Round(models.Model):
 
 
 class Recommendation(models.TextChoices):
-    STRONG_NO = "strong_no", "Strong no"
-    NO = "no", "No"
-    YES = "yes", "Yes"
-    STRONG_YES = "strong_yes", "Strong yes"
+    STRONG_NO = "strong_no", _("Strong no")
+    NO = "no", _("No")
+    YES = "yes", _("Yes")
+    STRONG_YES = "strong_yes", _("Strong yes")
 
 
 class Scorecard(models.Model):
@@ -519,22 +594,30 @@ class Scorecard(models.Model):
     to it, so the history stays.
     """
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="scorecards")
-    revision = models.PositiveSmallIntegerField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
-    notes = models.TextField(blank=True)
-    veto = models.BooleanField(default=False)
-    veto_reason = models.TextField(blank=True)
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("round"))
+    revision = models.PositiveSmallIntegerField(verbose_name=_("revision"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    recommendation = models.CharField(
+        max_length=12, choices=Recommendation.choices, blank=True, verbose_name=_("recommendation")
+    )
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    veto = models.BooleanField(default=False, verbose_name=_("veto"))
+    veto_reason = models.TextField(blank=True, verbose_name=_("veto reason"))
     key_takeaways = models.TextField(_("key take-aways"), blank=True)
     # Read by recruiters only (and its author): never by the panel, the hiring manager,
     # the debrief of a non-recruiter, events or webhooks.
     private_note = models.TextField(_("private note to the recruiter"), blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    is_current = models.BooleanField(default=False, help_text="The latest submitted revision of the round.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    is_current = models.BooleanField(
+        default=False, help_text=_("The latest submitted revision of the round."), verbose_name=_("is current")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
         ordering = ["round", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["round", "revision"], name="scorecard_revision_unique"),
@@ -553,8 +636,8 @@ class Scorecard(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "draft" if self.submitted_at is None else f"revision {self.revision}"
-        return f"Scorecard for {self.round} ({state})"
+        state = _("draft") if self.submitted_at is None else _("revision %(number)d") % {"number": self.revision}
+        return _("Scorecard for %(round)s (%(state)s)") % {"round": self.round, "state": state}
 
     @property
     def is_draft(self) -> bool:
@@ -562,11 +645,15 @@ class Scorecard(models.Model):
 
 
 class Rating(models.Model):
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="ratings")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(choices=RATING_SCALE)
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("scorecard")
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+", verbose_name=_("competency"))
+    score = models.PositiveSmallIntegerField(choices=RATING_SCALE, verbose_name=_("score"))
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["scorecard", "competency__name"]
         constraints = [
             models.UniqueConstraint(fields=["scorecard", "competency"], name="rating_once_per_competency"),
@@ -580,8 +667,8 @@ class Rating(models.Model):
 
 
 class Outcome(models.TextChoices):
-    HIRE = "hire", "Hire"
-    REJECT = "reject", "Reject"
+    HIRE = "hire", _("Hire")
+    REJECT = "reject", _("Reject")
 
 
 class RejectionReason(models.Model):
@@ -602,17 +689,26 @@ class RejectionReason(models.Model):
 
 
 class Decision(models.Model):
-    loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
+    loop = models.OneToOneField(Loop, on_delete=models.PROTECT, related_name="decision", verbose_name=_("loop"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     # A reject made since the list exists names one; older rejects and hires have none.
     rejection_reason = models.ForeignKey(
-        RejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+        RejectionReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("rejection reason"),
     )
-    decided_at = models.DateTimeField()
+    decided_at = models.DateTimeField(verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome="reject") | Q(rejection_reason__isnull=True),
@@ -729,19 +825,32 @@ class Event(models.Model):
     them read-only. Webhook deliveries are made from these rows.
     """
 
-    kind = models.CharField(max_length=40, choices=EventKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=40, choices=EventKind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
     # Null means the system did it (a Celery task, a sweep).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    candidate = models.ForeignKey(Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("candidate")
+    )
+    loop = models.ForeignKey(
+        Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("loop")
+    )
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("round")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["loop", "created_at"]),
@@ -757,56 +866,79 @@ class Event(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    INVITATION = "invitation", "Invitation"
-    UPDATE = "update", "Update (rescheduled)"
-    CANCELLATION = "cancellation", "Cancellation"
-    BEFORE_24H = "before_24h", "24 h before"
-    BEFORE_1H = "before_1h", "1 h before"
-    FEEDBACK_DUE = "feedback_due", "Feedback due"
-    FEEDBACK_OVERDUE = "feedback_overdue", "Feedback overdue"
-    ESCALATION = "escalation", "Escalation to recruiter"
-    VETO_NOTICE = "veto_notice", "Veto notice"
-    AVAILABILITY_REQUEST = "availability_request", "Availability request"
+    INVITATION = "invitation", _("Invitation")
+    UPDATE = "update", _("Update (rescheduled)")
+    CANCELLATION = "cancellation", _("Cancellation")
+    BEFORE_24H = "before_24h", _("24 h before")
+    BEFORE_1H = "before_1h", _("1 h before")
+    FEEDBACK_DUE = "feedback_due", _("Feedback due")
+    FEEDBACK_OVERDUE = "feedback_overdue", _("Feedback overdue")
+    ESCALATION = "escalation", _("Escalation to recruiter")
+    VETO_NOTICE = "veto_notice", _("Veto notice")
+    AVAILABILITY_REQUEST = "availability_request", _("Availability request")
     # A message a recruiter wrote to a candidate (hiring/messaging.py): subject and body
     # rendered when it was written, kept in the payload, sent like any reminder.
-    MESSAGE = "message", "Message"
+    MESSAGE = "message", _("Message")
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CLAIMED = "claimed", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Reminder(models.Model):
     """A message that must go out: written in the same transaction as the change
     that caused it, then claimed by the sweep and sent once."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="Makes the same reminder impossible to create twice.")
-    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text=_("Makes the same reminder impossible to create twice."),
+        verbose_name=_("key"),
+    )
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices, verbose_name=_("kind"))
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("round")
+    )
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient user"),
     )
     recipient_candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient candidate"),
     )
-    email = models.EmailField(max_length=254)
-    time_zone = TimeZoneField()
-    urgent = models.BooleanField(default=False)
-    due_at = models.DateTimeField(help_text="When it may go out, UTC, after quiet hours are applied.")
-    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(max_length=254, verbose_name=_("email"))
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    urgent = models.BooleanField(default=False, verbose_name=_("urgent"))
+    due_at = models.DateTimeField(
+        help_text=_("When it may go out, UTC, after quiet hours are applied."), verbose_name=_("due at")
+    )
+    status = models.CharField(
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING, verbose_name=_("status")
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claim_token = models.CharField(max_length=32, blank=True, verbose_name=_("claim token"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         ordering = ["due_at"]
         indexes = [
             models.Index(fields=["status", "due_at"]),
@@ -838,57 +970,81 @@ class Reminder(models.Model):
 class ApiToken(models.Model):
     """A token for an integration; only its SHA-256 hash is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True, help_text="The first characters, to recognise it.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(
+        max_length=12, db_index=True, help_text=_("The first characters, to recognise it."), verbose_name=_("prefix")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    scopes = models.JSONField(default=list, blank=True, verbose_name=_("scopes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
 
 class WebhookSubscription(models.Model):
-    url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=128)
-    events = models.JSONField(default=list, help_text="Event kinds to send; empty means all.")
-    is_active = models.BooleanField(default=True)
-    description = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    url = models.URLField(max_length=500, verbose_name=_("url"))
+    secret = models.CharField(max_length=128, verbose_name=_("secret"))
+    events = models.JSONField(
+        default=list, help_text=_("Event kinds to send; empty means all."), verbose_name=_("events")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
 
     def __str__(self) -> str:
         return self.url
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CLAIMED = "claimed", "Being delivered"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Being delivered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
 
 class WebhookDelivery(models.Model):
-    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
-    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("event"))
+    status = models.CharField(
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claim_token = models.CharField(max_length=32, blank=True, verbose_name=_("claim token"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("last status code"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
         ]
@@ -899,13 +1055,17 @@ class WebhookDelivery(models.Model):
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    attempted_at = models.DateTimeField(auto_now_add=True)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    attempted_at = models.DateTimeField(auto_now_add=True, verbose_name=_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("status code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
 
     class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["attempted_at"]
 
     def __str__(self) -> str:
@@ -917,16 +1077,18 @@ class SsoIdentity(models.Model):
     first single sign-on by verified email; later sign-ins match on (issuer, subject),
     which the provider never reuses, so a changed or recycled email cannot take the account."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
-    issuer = models.CharField(max_length=255)
-    subject = models.CharField(max_length=255)
-    email = models.EmailField(help_text="The verified email it was linked by.")
-    linked_at = models.DateTimeField()
-    last_sign_in_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities", verbose_name=_("user")
+    )
+    issuer = models.CharField(max_length=255, verbose_name=_("issuer"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    email = models.EmailField(help_text=_("The verified email it was linked by."), verbose_name=_("email"))
+    linked_at = models.DateTimeField(verbose_name=_("linked at"))
+    last_sign_in_at = models.DateTimeField(verbose_name=_("last sign in at"))
 
     class Meta:
-        verbose_name = "single sign-on identity"
-        verbose_name_plural = "single sign-on identities"
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique_subject"),
             models.UniqueConstraint(fields=["issuer", "user"], name="sso_identity_one_per_user_and_issuer"),
@@ -943,8 +1105,8 @@ class Heartbeat(models.Model):
     """When a periodic job last ran (e.g. the reminder sweep, run by beat): what the
     readiness check reads to tell "beat has stopped" from "nothing was due"."""
 
-    name = models.CharField(max_length=50, primary_key=True)
-    at = models.DateTimeField()
+    name = models.CharField(max_length=50, primary_key=True, verbose_name=_("name"))
+    at = models.DateTimeField(verbose_name=_("at"))
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
@@ -1132,7 +1294,7 @@ class MessageTemplateTranslation(models.Model):
     fixed list: the text is never run as a Django template."""
 
     template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=5, choices=LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, choices=language_choices)
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=10000)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class DomainError(Exception):
@@ -51,12 +53,19 @@ def check_plan(kinds: Sequence[str], *, position_min: int = 0) -> list[str]:
     problems = []
     floor = min_rounds(position_min)
     if len(kinds) < floor:
-        problems.append(f"A loop needs at least {floor} rounds; this one has {len(kinds)}.")
+        problems.append(
+            ngettext(
+                "A loop needs at least %(floor)d rounds; this one has %(count)d.",
+                "A loop needs at least %(floor)d rounds; this one has %(count)d.",
+                floor,
+            )
+            % {"floor": floor, "count": len(kinds)}
+        )
     bar_raisers = sum(1 for kind in kinds if kind == "bar_raiser")
     if bar_raisers == 0:
-        problems.append("A loop needs a bar-raiser round.")
+        problems.append(_("A loop needs a bar-raiser round."))
     elif bar_raisers > 1:
-        problems.append(f"A loop has exactly one bar-raiser round; this one has {bar_raisers}.")
+        problems.append(_("A loop has exactly one bar-raiser round; this one has %(count)d.") % {"count": bar_raisers})
     return problems
 
 
@@ -76,7 +85,7 @@ def check_no_repeat(seats: Iterable[Seat]) -> list[str]:
     problems = []
     for seat in seats:
         if seat.interviewer_id in seen:
-            problems.append(f"{seat.name} already sits on this loop; no interviewer sits twice.")
+            problems.append(_("%(name)s already sits on this loop; no interviewer sits twice.") % {"name": seat.name})
         seen[seat.interviewer_id] = seat.name
     return problems
 
@@ -89,10 +98,22 @@ def check_panel_variety(seats: Sequence[Seat]) -> list[str]:
     if len(departments) < min_departments():
         names = ", ".join(sorted({seat.department for seat in seats}))
         problems.append(
-            f"The panel spans {len(departments)} department(s) ({names}); it needs at least {min_departments()}."
+            ngettext(
+                "The panel spans %(count)d department (%(names)s); it needs at least %(floor)d.",
+                "The panel spans %(count)d departments (%(names)s); it needs at least %(floor)d.",
+                len(departments),
+            )
+            % {"count": len(departments), "names": names, "floor": min_departments()}
         )
     if len(levels) < min_levels():
-        problems.append(f"The panel spans {len(levels)} seniority level(s); it needs at least {min_levels()}.")
+        problems.append(
+            ngettext(
+                "The panel spans %(count)d seniority level; it needs at least %(floor)d.",
+                "The panel spans %(count)d seniority levels; it needs at least %(floor)d.",
+                len(levels),
+            )
+            % {"count": len(levels), "floor": min_levels()}
+        )
     return problems
 
 
@@ -101,9 +122,11 @@ def check_bar_raiser(
 ) -> list[str]:
     problems = []
     if not is_trained:
-        problems.append(f"{name} is not a trained bar raiser.")
+        problems.append(_("%(name)s is not a trained bar raiser.") % {"name": name})
     if department_id == hiring_department_id:
-        problems.append(f"The bar raiser must come from a department other than {department}.")
+        problems.append(
+            _("The bar raiser must come from a department other than %(department)s.") % {"department": department}
+        )
     return problems
 
 
@@ -120,18 +143,28 @@ class RoundState:
 def hire_blockers(*, loop_status: str, vetoed: bool, rounds: Sequence[RoundState], position_min: int = 0) -> list[str]:
     """Why a hire cannot be recorded now (rule 6); empty when it can."""
     if vetoed:
-        return ["The loop was vetoed; no hire can be recorded."]
+        return [_("The loop was vetoed; no hire can be recorded.")]
     if loop_status not in {"scheduled", "in_progress", "awaiting_decision"}:
-        return [f"The loop is {loop_status.replace('_', ' ')}; a hire needs a loop that is still open."]
+        from hiring.models import LoopStatus  # models import this module's neighbours; read lazily
+
+        status = dict(LoopStatus.choices).get(loop_status, loop_status)
+        return [_("The loop is %(status)s; a hire needs a loop that is still open.") % {"status": status}]
     problems = []
     live = [r for r in rounds if r.status not in {"cancelled", "no_show"}]
     for r in live:
         if r.status != "submitted" or not r.has_scorecard:
-            problems.append(f"Round “{r.label}” has no submitted scorecard yet.")
+            problems.append(_("Round “%(round)s” has no submitted scorecard yet.") % {"round": r.label})
     done = [r for r in live if r.status == "submitted" and r.has_scorecard]
     floor = min_rounds(position_min)
     if len(done) < floor:
-        problems.append(f"A hire needs at least {floor} rounds with a submitted scorecard; this loop has {len(done)}.")
+        problems.append(
+            ngettext(
+                "A hire needs at least %(floor)d rounds with a submitted scorecard; this loop has %(count)d.",
+                "A hire needs at least %(floor)d rounds with a submitted scorecard; this loop has %(count)d.",
+                floor,
+            )
+            % {"floor": floor, "count": len(done)}
+        )
     if not any(r.kind == "bar_raiser" for r in done):
-        problems.append("A hire needs the bar raiser's submitted scorecard.")
+        problems.append(_("A hire needs the bar raiser's submitted scorecard."))
     return problems

@@ -30,6 +30,7 @@ urlpatterns = [
     path("rounds/<id:round_id>/scorecard/", views.scorecard_form, name="scorecard"),
     path("rounds/<id:round_id>/scorecard/autosave/", views.scorecard_autosave, name="scorecard_autosave"),
     path("session/keepalive/", views.keepalive, name="keepalive"),
+    path("me/language/", views.my_language, name="my_language"),
     path("scorecards/<id:scorecard_id>/", views.scorecard_detail, name="scorecard_detail"),
     path("candidates/<id:candidate_id>/resume/", views.resume_download, name="resume_download"),
     path("loops/<id:loop_id>/debrief/", views.debrief, name="debrief"),

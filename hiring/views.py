@@ -18,14 +18,15 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hiring import selectors, services
-from hiring.forms import NOTES_MAX, DecisionForm, ScorecardForm, apply_service_error
+from hiring.forms import NOTES_MAX, DecisionForm, LanguageForm, ScorecardForm, apply_service_error
 from hiring.models import RATING_SCALE, Candidate, Loop, Outcome, Round, RoundStatus, Scorecard, resume_storage
 from hiring.rules import DomainError
+from hiring.services.identity import set_ui_language
 
 RECENT_SUBMISSIONS = dt.timedelta(days=14)
 # Rounds that take feedback (services.scorecards._check_feedback_open), once the interview has begun.
@@ -114,7 +115,33 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": selectors.my_recent_scorecards(user, since=now - RECENT_SUBMISSIONS),
         "is_recruiter": selectors.is_recruiter(user),
     }
+    context["language_form"] = LanguageForm(initial={"language": _ui_language(user)})
     return render(request, "hiring/home.html", context)
+
+
+def _ui_language(user) -> str:
+    profile = getattr(user, "interviewer", None)
+    return profile.ui_language if profile is not None else ""
+
+
+@login_required
+@require_POST
+def my_language(request: HttpRequest) -> HttpResponse:
+    """One's own UI language, chosen on one's own page (issue 10)."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            set_ui_language(user=request.user, language=form.cleaned_data["language"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            # The answer is already in the new language: activate it for this response.
+            language = form.cleaned_data["language"] or translation.get_language_from_request(request)
+            translation.activate(language)
+            messages.success(request, _("Your language is saved."))
+    else:
+        messages.error(request, _("Choose a language from the list."))
+    return redirect("home")
 
 
 # --- the candidate packet ---------------------------------------------------------------
@@ -123,7 +150,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _round_or_404(request: HttpRequest, round_id: int) -> Round:
     round_ = selectors.round_for_packet(round_id)
     if round_ is None or not selectors.may_view_round(request.user, round_):
-        raise Http404("No such round.")
+        raise Http404(_("No such round."))
     return round_
 
 
@@ -249,7 +276,7 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round_or_404(request, round_id)
     if not selectors.sits_on_round(request.user, round_):
         # The hiring manager and recruiters may read the packet; only the interviewer writes.
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     revisions = selectors.round_scorecards(round_)
     draft = next((s for s in revisions if s.is_draft), None)
     current = next((s for s in revisions if s.is_current), None)
@@ -262,7 +289,7 @@ def scorecard_form(request: HttpRequest, round_id: int) -> HttpResponse:
         action = request.POST.get("action")
         form = ScorecardForm(request.POST, competencies=competencies, final=action == "submit")
         if action not in {"draft", "submit"}:
-            form.add_error(None, "Choose Save draft or Submit.")
+            form.add_error(None, _("Choose Save draft or Submit."))
         if form.is_valid():
             try:
                 scorecard = _save_scorecard(request, round_, form, action)
@@ -316,7 +343,7 @@ def scorecard_autosave(request: HttpRequest, round_id: int) -> JsonResponse:
         )
     round_ = _round_or_404(request, round_id)
     if not selectors.sits_on_round(request.user, round_):
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     form = ScorecardForm(request.POST, competencies=list(round_.competencies.all()), final=False)
     if not form.is_valid():
         return JsonResponse({"error": "invalid", "errors": form.errors.get_json_data()}, status=400)
@@ -368,18 +395,20 @@ def _save_scorecard(request: HttpRequest, round_: Round, form: ScorecardForm, ac
 
 def _after_save(request: HttpRequest, round_: Round, scorecard: Scorecard, action: str, mode: str) -> HttpResponse:
     if action == "draft":
-        messages.success(request, "Draft saved. Nobody else can see it; submit it when you are ready.")
+        messages.success(request, _("Draft saved. Nobody else can see it; submit it when you are ready."))
         return redirect("scorecard", round_id=round_.pk)
     if scorecard.veto:
         messages.warning(
-            request, "Your veto is recorded. The loop is rejected and the rounds not yet held are cancelled."
+            request, _("Your veto is recorded. The loop is rejected and the rounds not yet held are cancelled.")
         )
     elif mode == "amend":
         messages.success(
-            request, f"Amendment submitted as revision {scorecard.revision}; the earlier one stays on record."
+            request,
+            _("Amendment submitted as revision %(revision)d; the earlier one stays on record.")
+            % {"revision": scorecard.revision},
         )
     else:
-        messages.success(request, "Scorecard submitted. The panel's scorecards are below.")
+        messages.success(request, _("Scorecard submitted. The panel's scorecards are below."))
     return redirect(reverse("round", kwargs={"round_id": round_.pk}) + "#panel")
 
 
@@ -389,7 +418,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     """One submitted revision, for those rule 5 lets read it; everyone else gets 404."""
     scorecard = selectors.scorecard_for_viewer(request.user, scorecard_id)
     if scorecard is None:
-        raise Http404("No such scorecard.")
+        raise Http404(_("No such scorecard."))
     history = [s for s in selectors.round_scorecards(scorecard.round) if not s.is_draft]
     ratings = {r.competency_id: r.score for r in next(s for s in history if s.pk == scorecard.pk).ratings.all()}
     context = {
@@ -410,7 +439,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
 def _debrief_loop_or_404(request: HttpRequest, loop_id: int) -> Loop:
     loop = selectors.loop_for_debrief(loop_id)
     if loop is None or not selectors.can_see_all_scorecards(request.user, loop):
-        raise Http404("No such loop.")
+        raise Http404(_("No such loop."))
     return loop
 
 
@@ -482,8 +511,12 @@ def decide(request: HttpRequest, loop_id: int) -> HttpResponse:
             apply_service_error(form, error)
             form.conflict = isinstance(error, DomainError)
         else:
-            verb = "hire" if decision.outcome == Outcome.HIRE else "rejection"
-            messages.success(request, f"The {verb} of {loop.candidate} is recorded.")
+            recorded = (
+                _("The hire of %(candidate)s is recorded.")
+                if decision.outcome == Outcome.HIRE
+                else _("The rejection of %(candidate)s is recorded.")
+            )
+            messages.success(request, recorded % {"candidate": loop.candidate})
             return redirect("debrief", loop_id=loop.pk)
         # The loop may have changed under us (e.g. a veto): show it as it is now.
         loop = _debrief_loop_or_404(request, loop_id)

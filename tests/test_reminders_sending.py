@@ -337,7 +337,7 @@ def test_a_recruiter_resends_reminders_from_the_admin(world, client):
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "2 reminder(s) will be sent again" in text
+    assert "2 reminders will be sent again" in text
     assert "only a sent or failed one can be sent again" in text
     assert Reminder.objects.filter(key__contains=":resend1").count() == 2
     assert Event.objects.filter(kind=EventKind.REMINDER_RESENT, actor=world.recruiter).count() == 2

@@ -67,14 +67,15 @@ def test_any_address_under_the_api_that_names_nothing_answers_json_not_an_html_p
     response = getattr(client, method)(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "201", "null", "", "1.5", "٣"])
 def test_a_page_size_outside_the_documented_range_is_a_400_naming_it(world, token_for, value):
     response = token_for(world.recruiter).get("/api/v1/departments/", {"page_size": value})
     assert response.status_code == 400
-    assert list(response.json()) == ["page_size"]
+    # Beside the field, the stable code every 4xx carries (issue 10).
+    assert list(response.json()) == ["page_size", "code"] and response.json()["code"] == "invalid"
 
 
 @pytest.mark.parametrize("value", ["1", "200"])
@@ -98,7 +99,8 @@ def test_a_page_size_within_the_documented_range_is_taken(world, token_for, valu
 def test_a_filter_given_with_an_empty_value_is_a_400_not_silently_no_filter(world, token_for, path, parameter):
     response = token_for(world.recruiter).get(f"/api/v1/{path}/?{parameter}=")
     assert response.status_code == 400
-    assert list(response.json()) == [parameter]
+    # Beside the field, the stable code every 4xx carries (issue 10).
+    assert list(response.json()) == [parameter, "code"] and response.json()["code"] == "invalid"
 
 
 def test_an_empty_free_text_filter_is_still_taken(world, token_for):
@@ -117,7 +119,8 @@ def test_a_body_value_of_another_json_type_than_documented_is_a_400_not_coerced(
     loop = world.start_loop()
     response = token_for(world.recruiter).post(f"/api/v1/loops/{loop.pk}/{action}/", body, format="json")
     assert response.status_code == 400, response.content
-    assert list(response.json()) == [field]
+    # Beside the field, the stable code every 4xx carries (issue 10).
+    assert list(response.json()) == [field, "code"] and response.json()["code"] == "invalid"
     loop.refresh_from_db()
     assert loop.status == "draft"
 

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hiring import services
@@ -89,15 +89,15 @@ class CreateWithSecretMixin:
 
 class ApiTokenForm(forms.Form):
     user = forms.ModelChoiceField(
-        queryset=None, help_text="The token acts as this user and never has more power than they do."
+        queryset=None, help_text=_("The token acts as this user and never has more power than they do.")
     )
-    name = forms.CharField(max_length=100, help_text="The system that will use it, e.g. “HRIS sync”.")
+    name = forms.CharField(max_length=100, help_text=_("The system that will use it, e.g. “HRIS sync”."))
     scopes = forms.MultipleChoiceField(
         choices=[(name, f"{name}: {text}") for name, text in services.API_SCOPES.items()],
         widget=forms.CheckboxSelectMultiple,
     )
     expires_at = forms.DateTimeField(
-        required=False, help_text="In your time zone. Empty: 90 days from now; at most a year."
+        required=False, help_text=_("In your time zone. Empty: 90 days from now; at most a year.")
     )
 
     def __init__(self, *args, **kwargs):
@@ -110,7 +110,7 @@ class ApiTokenForm(forms.Form):
 @admin.register(ApiToken)
 class ApiTokenAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
     create_form = ApiTokenForm
-    intro = "Only the key's SHA-256 is stored: the key itself is shown once, on the next page."
+    intro = _("Only the key's SHA-256 is stored: the key itself is shown once, on the next page.")
     list_display = ["name", "user", "prefix", "scope_list", "state", "expires_at", "last_used_at", "created_at"]
     list_select_related = ["user"]
     list_filter = ["revoked_at"]
@@ -142,7 +142,7 @@ class ApiTokenAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
             return "expired"
         return "active"
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         try:
             for token in queryset:
@@ -150,7 +150,11 @@ class ApiTokenAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, f"Revoked {queryset.count()} token(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", n := queryset.count()) % {"count": n},
+            messages.SUCCESS,
+        )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -168,10 +172,10 @@ class WebhookSubscriptionForm(forms.Form):
         choices=EventKind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event.",
+        help_text=_("None ticked: every event."),
     )
     secret = forms.CharField(
-        max_length=128, required=False, help_text="The signing secret; left empty, one is generated."
+        max_length=128, required=False, help_text=_("The signing secret; left empty, one is generated.")
     )
     description = forms.CharField(max_length=200, required=False)
 
@@ -195,7 +199,7 @@ class DeliveryInline(admin.TabularInline):
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
     create_form = WebhookSubscriptionForm
-    intro = "Each event is POSTed as JSON to the URL, signed with HMAC-SHA256 of the secret."
+    intro = _("Each event is POSTed as JSON to the URL, signed with HMAC-SHA256 of the secret.")
     list_display = ["url", "event_list", "is_active", "description", "created_by", "created_at"]
     list_filter = ["is_active"]
     list_select_related = ["created_by"]
@@ -213,21 +217,26 @@ class WebhookSubscriptionAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
             description=data["description"],
             by=request.user,
         )
-        about = (
-            f"The signing secret of {subscription.url}. The receiver checks X-Hiring-Signature with it "
+        about = gettext(
+            "The signing secret of %(url)s. The receiver checks X-Hiring-Signature with it "
             "(v1=HMAC-SHA256 of the timestamp, a dot and the raw body)."
-        )
+        ) % {"url": subscription.url}
         return subscription, subscription.secret, about
 
     @admin.display(description="events")
     def event_list(self, subscription: WebhookSubscription) -> str:
         return ", ".join(subscription.events) or "all"
 
-    @admin.action(description="Remove the selected subscriptions (stop sending)")
+    @admin.action(description=_("Remove the selected subscriptions (stop sending)"))
     def deactivate(self, request, queryset):
         for subscription in queryset:
             services.deactivate_webhook_subscription(subscription=subscription, by=request.user)
-        self.message_user(request, f"Removed {queryset.count()} subscription(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Removed %(count)d subscription.", "Removed %(count)d subscriptions.", n := queryset.count())
+            % {"count": n},
+            messages.SUCCESS,
+        )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -305,7 +314,7 @@ class WebhookDeliveryAdmin(RetryMixin, ReadOnlyAdmin):
     def event_kind(self, delivery: WebhookDelivery) -> str:
         return format_html("{} <small>#{}</small>", delivery.event.kind, delivery.event_id)
 
-    @admin.action(description="Send the selected deliveries again")
+    @admin.action(description=_("Send the selected deliveries again"))
     def retry(self, request, queryset):
         done, refused = 0, []
         for delivery in queryset.exclude(status=DeliveryStatus.DELIVERED):
@@ -315,7 +324,16 @@ class WebhookDeliveryAdmin(RetryMixin, ReadOnlyAdmin):
             except DomainError as exc:
                 refused.append(f"#{delivery.pk}: {exc.message}")
         if done:
-            self.message_user(request, f"{done} deliver(y/ies) will be sent at the next sweep.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(done)d delivery will be sent at the next sweep.",
+                    "%(done)d deliveries will be sent at the next sweep.",
+                    done,
+                )
+                % {"done": done},
+                messages.SUCCESS,
+            )
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 

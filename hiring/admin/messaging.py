@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 from hiring import messaging, notifications, selectors, services
 from hiring.admin.workflow import apply_errors
 from hiring.models import (
-    LANGUAGES,
     Candidate,
     Loop,
     MessageTemplate,
@@ -32,6 +31,7 @@ from hiring.models import (
     RejectionReason,
     Reminder,
     ReminderKind,
+    language_choices,
 )
 from hiring.rules import DomainError
 from hiring.services.messages import recipients_for_loops, render_template_for, translations_of
@@ -111,7 +111,7 @@ class CandidateMessageForm(forms.Form):
     template = forms.ModelChoiceField(
         label=gettext_lazy("Template"), queryset=MessageTemplate.objects.none(), required=False
     )
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=LANGUAGES)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=language_choices)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200, required=False)
     body = forms.CharField(
         label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 10}), max_length=10000, required=False

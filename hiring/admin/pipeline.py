@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hiring import selectors, services
@@ -65,11 +65,11 @@ from hiring.times import format_local, format_pair
 
 
 class LoopStatusFilter(admin.SimpleListFilter):
-    title = "loop status"
+    title = _("loop status")
     parameter_name = "loop_status"
 
     def lookups(self, request, model_admin):
-        return [*LoopStatus.choices, ("vetoed", "Vetoed")]
+        return [*LoopStatus.choices, ("vetoed", _("Vetoed"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -119,7 +119,7 @@ class PositionFilter(admin.SimpleListFilter):
 
 
 class DepartmentFilter(admin.SimpleListFilter):
-    title = "hiring department"
+    title = _("hiring department")
     parameter_name = "department"
 
     def lookups(self, request, model_admin):
@@ -137,7 +137,7 @@ class FeedbackOverdueFilter(admin.SimpleListFilter):
     parameter_name = "feedback"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Feedback overdue")]
+        return [("overdue", _("Feedback overdue"))]
 
     def queryset(self, request, queryset):
         if self.value() != "overdue":
@@ -254,18 +254,18 @@ class CandidateAdmin(
         # Automatic and written, newest first; one query, bounded (hiring/admin/messaging.py).
         return messaging_admin.email_timeline(candidate)
 
-    @admin.display(description="Candidate", ordering="full_name")
+    @admin.display(description=_("Candidate"), ordering="full_name")
     def candidate(self, candidate: Candidate) -> str:
         return format_html('{}<br><span class="hl-email">{}</span>', candidate.full_name, candidate.email)
 
-    @admin.display(description="Pipeline")
+    @admin.display(description=_("Pipeline"))
     def pipeline(self, candidate: Candidate) -> str:
         loops = list(candidate.loops.all())
         if not loops:
             return format_html('<span class="hl-none">No loop yet</span>')
         return format_html_join("", "{}", ((loop_pipeline(loop),) for loop in loops))
 
-    @admin.display(description="Next interview (your time)")
+    @admin.display(description=_("Next interview (your time)"))
     def next_interview(self, candidate: Candidate) -> str:
         upcoming = selectors.next_interview(candidate)
         if upcoming is None:
@@ -276,7 +276,7 @@ class CandidateAdmin(
             other_zone=candidate.time_zone,
         )
 
-    @admin.display(description="Loops")
+    @admin.display(description=_("Loops"))
     def pipeline_detail(self, candidate: Candidate) -> str:
         loops = (
             selectors.loops_with_pipeline()
@@ -314,7 +314,7 @@ class CandidateAdmin(
             },
         )
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def history(self, candidate: Candidate) -> str:
         # Sentences, not slugs; one query for the whole table (hiring/admin/history.py).
         return history_table(candidate.pk)
@@ -335,7 +335,7 @@ class CandidateAdmin(
             saved = services.remove_resume(candidate=saved, by=request.user)
         obj.pk = saved.pk
 
-    @admin.action(description="Withdraw the selected candidates (all their open loops)")
+    @admin.action(description=_("Withdraw the selected candidates (all their open loops)"))
     def withdraw_selected(self, request, queryset):
         loops = Loop.objects.filter(candidate__in=queryset, status__in=OPEN_LOOP_STATUSES)
         return withdraw_action(self, request, queryset, loops)
@@ -362,7 +362,7 @@ class RoundInline(admin.TabularInline):
             .select_related("interviewer__user", "interviewer__department", "loop__candidate", "loop__veto_scorecard")
         )
 
-    @admin.display(description="When (your time · candidate's)")
+    @admin.display(description=_("When (your time · candidate's)"))
     def when(self, round_: Round) -> str:
         if round_.starts_at is None:
             return "—"
@@ -372,7 +372,7 @@ class RoundInline(admin.TabularInline):
             other_zone=round_.loop.candidate.time_zone,
         )
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def status_badge(self, round_: Round) -> str:
         return round_badge(round_, round_.loop)
 
@@ -412,15 +412,15 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
         # The page is read-only; changes go through the workflow views and the services.
         return False
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_label(self, loop: Loop) -> str:
-        return "Rejected (vetoed)" if loop.is_vetoed else loop.get_status_display()
+        return _("Rejected (vetoed)") if loop.is_vetoed else loop.get_status_display()
 
-    @admin.display(description="Pipeline")
+    @admin.display(description=_("Pipeline"))
     def pipeline(self, loop: Loop) -> str:
         return loop_pipeline(loop)
 
-    @admin.display(description="Decision")
+    @admin.display(description=_("Decision"))
     def decision_label(self, loop: Loop) -> str:
         decision = Decision.objects.filter(loop=loop).select_related("decided_by").first()
         if decision is None:
@@ -446,7 +446,7 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
             decision.reason,
         )
 
-    @admin.display(description="Veto")
+    @admin.display(description=_("Veto"))
     def veto_label(self, loop: Loop) -> str:
         if not loop.is_vetoed:
             return "—"
@@ -458,7 +458,7 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
             card.veto_reason,
         )
 
-    @admin.display(description="Submitted scorecards (all revisions)")
+    @admin.display(description=_("Submitted scorecards (all revisions)"))
     def scorecards(self, loop: Loop) -> str:
         cards = (
             Scorecard.objects.filter(round__loop=loop, submitted_at__isnull=False)
@@ -474,12 +474,17 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
 
         def perform(data):
             loop = services.start_loop(candidate=data["candidate"], position=data["position"], by=request.user)
-            return f"Started the loop of {loop.candidate} for {loop.position.title} with {loop.rounds.count()} rounds."
+            count = loop.rounds.count()
+            return ngettext(
+                "Started the loop of %(candidate)s for %(title)s with %(count)d round.",
+                "Started the loop of %(candidate)s for %(title)s with %(count)d rounds.",
+                count,
+            ) % {"candidate": loop.candidate, "title": loop.position.title, "count": count}
 
         initial = {"candidate": request.GET.get("candidate")}
         return self.workflow_view(
             request,
-            title="Start a loop",
+            title=_("Start a loop"),
             form_class=StartLoopForm,
             perform=perform,
             initial=initial,
@@ -517,13 +522,13 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
                 reason=data["reason"],
                 rejection_reason=data["rejection_reason"].code if data["rejection_reason"] else None,
             )
-            return f"Recorded the decision for {loop}."
+            return _("Recorded the decision for %(loop)s.") % {"loop": loop}
 
         blockers = selectors.hire_blockers(loop)
-        intro = ("A hire cannot be recorded yet: " + " ".join(blockers)) if blockers else ""
+        intro = (_("A hire cannot be recorded yet: ") + " ".join(blockers)) if blockers else ""
         return self.workflow_view(
             request,
-            title=f"Decision: {loop}",
+            title=_("Decision: %(loop)s") % {"loop": loop},
             form_class=DecisionForm,
             perform=perform,
             obj=loop,
@@ -539,11 +544,11 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
 
         def perform(data):
             services.withdraw(loop=loop, by=request.user, reason=data["reason"])
-            return f"Withdrew {loop}."
+            return _("Withdrew %(loop)s.") % {"loop": loop}
 
         return self.workflow_view(
             request,
-            title=f"Withdraw: {loop}",
+            title=_("Withdraw: %(loop)s") % {"loop": loop},
             form_class=ReasonForm,
             perform=perform,
             obj=loop,
@@ -563,26 +568,26 @@ class LoopAdmin(LoopSchedulingMixin, BoundedListMixin, WorkflowMixin, admin.Mode
                 by=request.user,
                 reason=data["reason"],
             )
-            return f"Added round “{round_.label}”."
+            return _("Added round “%(round)s”.") % {"round": round_.label}
 
         return self.workflow_view(
             request,
-            title=f"Add a round: {loop}",
+            title=_("Add a round: %(loop)s") % {"loop": loop},
             form_class=AddRoundForm,
             perform=perform,
             obj=loop,
             back=reverse("admin:hiring_loop_change", args=[pk]),
         )
 
-    @admin.action(description="Record a decision for the selected loop")
+    @admin.action(description=_("Record a decision for the selected loop"))
     def decide_selected(self, request, queryset):
         loops = list(queryset[:2])
         if len(loops) != 1:
-            self.message_user(request, "Select exactly one loop to record its decision.", messages.WARNING)
+            self.message_user(request, _("Select exactly one loop to record its decision."), messages.WARNING)
             return None
         return HttpResponseRedirect(reverse("admin:hiring_loop_decide", args=[loops[0].pk]))
 
-    @admin.action(description="Withdraw the selected loops")
+    @admin.action(description=_("Withdraw the selected loops"))
     def withdraw_selected(self, request, queryset):
         return withdraw_action(self, request, queryset, queryset.filter(status__in=OPEN_LOOP_STATUSES))
 
@@ -622,7 +627,7 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Actions")
+    @admin.display(description=_("Actions"))
     def workflow(self, round_: Round) -> str:
         return round_actions(round_) or "—"
 
@@ -663,7 +668,7 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                         {
                             "outside_hours_ok": [
                                 *problems,
-                                "Pick another time, or tick “Schedule anyway” and say why.",
+                                _("Pick another time, or tick “Schedule anyway” and say why."),
                             ]
                         }
                     )
@@ -680,21 +685,25 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                     reason=data["reason"],
                     **override,
                 )
-                return f"Moved round “{round_.label}”."
+                return _("Moved round “%(round)s”.") % {"round": round_.label}
             services.schedule_round(
                 round=round_, interviewer=data["interviewer"], starts_at=data["starts_at"], by=request.user, **override
             )
-            return f"Scheduled round “{round_.label}”."
+            return _("Scheduled round “%(round)s”.") % {"round": round_.label}
 
         initial = {
             "interviewer": round_.interviewer_id,
             "starts_at": timezone.localtime(round_.starts_at) if round_.starts_at else None,
         }
-        intro = (
-            f"Candidate's time zone: {round_.loop.candidate.time_zone}. "
-            f"Times are in your zone, {timezone.get_current_timezone_name()}."
-        )
-        verb = "Reschedule" if rescheduling else "Schedule"
+        intro = _("Candidate's time zone: %(candidate_zone)s. Times are in your zone, %(zone)s.") % {
+            "candidate_zone": round_.loop.candidate.time_zone,
+            "zone": timezone.get_current_timezone_name(),
+        }
+        title = (
+            _("Reschedule “%(round)s” for %(candidate)s")
+            if rescheduling
+            else _("Schedule “%(round)s” for %(candidate)s")
+        ) % {"round": round_.label, "candidate": round_.loop.candidate}
 
         class BoundedScheduleForm(ScheduleForm):
             def __init__(self, *args, **kwargs):
@@ -702,7 +711,7 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
 
         return self.workflow_view(
             request,
-            title=f"{verb} “{round_.label}” for {round_.loop.candidate}",
+            title=title,
             form_class=BoundedScheduleForm,
             perform=perform,
             obj=round_,
@@ -716,11 +725,12 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
 
         def perform(data):
             services.cancel_round(round=round_, by=request.user, reason=data["reason"])
-            return f"Cancelled round “{round_.label}”."
+            return _("Cancelled round “%(round)s”.") % {"round": round_.label}
 
         return self.workflow_view(
             request,
-            title=f"Cancel “{round_.label}” for {round_.loop.candidate}",
+            title=_("Cancel “%(round)s” for %(candidate)s")
+            % {"round": round_.label, "candidate": round_.loop.candidate},
             form_class=ReasonForm,
             perform=perform,
             obj=round_,
@@ -732,11 +742,11 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
 
         def perform(data):
             services.mark_round_held(round=round_, by=request.user)
-            return f"Marked round “{round_.label}” held."
+            return _("Marked round “%(round)s” held.") % {"round": round_.label}
 
         return self.workflow_view(
             request,
-            title=f"Mark “{round_.label}” held",
+            title=_("Mark “%(round)s” held") % {"round": round_.label},
             form_class=forms.Form,
             perform=perform,
             obj=round_,
@@ -748,19 +758,19 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
 
         def perform(data):
             services.mark_no_show(round=round_, by=request.user, reason=data["reason"])
-            return f"Recorded a no-show for “{round_.label}”."
+            return _("Recorded a no-show for “%(round)s”.") % {"round": round_.label}
 
         return self.workflow_view(
             request,
-            title=f"No-show in “{round_.label}”",
+            title=_("No-show in “%(round)s”") % {"round": round_.label},
             form_class=ReasonForm,
             perform=perform,
             obj=round_,
-            initial={"reason": "The candidate did not attend."},
+            initial={"reason": _("The candidate did not attend.")},
             back=self._back(round_),
         )
 
-    @admin.action(description="Cancel the selected rounds")
+    @admin.action(description=_("Cancel the selected rounds"))
     def cancel_selected(self, request, queryset):
         form = ReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -770,8 +780,14 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                     services.cancel_round(round=round_, by=request.user, reason=form.cleaned_data["reason"])
                     done += 1
                 except DomainError as exc:
-                    self.message_user(request, f"{round_}: {exc.message}", messages.ERROR)
-            self.message_user(request, f"Cancelled {done} round(s).", messages.SUCCESS)
+                    self.message_user(
+                        request, _("%(round)s: %(message)s") % {"round": round_, "message": exc.message}, messages.ERROR
+                    )
+            self.message_user(
+                request,
+                ngettext("Cancelled %(done)d round.", "Cancelled %(done)d rounds.", done) % {"done": done},
+                messages.SUCCESS,
+            )
             return None
         context = {
             **self.admin_site.each_context(request),

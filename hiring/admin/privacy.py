@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from hiring import services
 from hiring.models import OPEN_LOOP_STATUSES, Candidate
@@ -79,11 +79,11 @@ class CandidatePrivacyMixin:
             return HttpResponseRedirect(reverse("admin:hiring_candidate_change", args=[candidate.pk]))
         return response
 
-    @admin.action(description="Erase the selected candidates' personal data", permissions=["erase"])
+    @admin.action(description=gettext_lazy("Erase the selected candidates' personal data"), permissions=["erase"])
     def erase_selected(self, request, queryset):
         return erase_confirmation(self, request, queryset)
 
-    @admin.action(description="Export the selected candidate's data (JSON)", permissions=["export"])
+    @admin.action(description=gettext_lazy("Export the selected candidate's data (JSON)"), permissions=["export"])
     def export_selected(self, request, queryset):
         candidates = list(queryset.values_list("pk", flat=True)[:2])
         if len(candidates) != 1:
@@ -175,7 +175,9 @@ class DeactivateInsteadOfDeleteMixin:
             try:
                 result = services.deactivate_person(user=person, by=request.user)
             except DomainError as exc:
-                self.message_user(request, f"{name}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request, _("%(name)s: %(message)s") % {"name": name, "message": exc.message}, messages.ERROR
+                )
                 continue
             if result.already_inactive:
                 self.message_user(request, _("%(name)s was already inactive.") % {"name": name}, messages.INFO)
@@ -225,6 +227,6 @@ class DeactivateInsteadOfDeleteMixin:
             return None
         return admin.actions.delete_selected(model_admin, request, queryset)
 
-    @admin.action(description="Deactivate the selected people (they left)", permissions=["deactivate"])
+    @admin.action(description=gettext_lazy("Deactivate the selected people (they left)"), permissions=["deactivate"])
     def deactivate_selected(self, request, queryset):
         self._deactivate(request, [self.person_of(obj) for obj in queryset])

@@ -63,11 +63,11 @@ class InterviewerAdmin(DeactivateInsteadOfDeleteMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("weekly_hours")
 
-    @admin.display(description="Working hours (their time)")
+    @admin.display(description=_("Working hours (their time)"))
     def working_hours(self, interviewer: Interviewer) -> str:
         return availability.describe_week(availability.weekly_intervals(interviewer, interviewer.weekly_hours.all()))
 
-    @admin.display(description="Calendar feed")
+    @admin.display(description=_("Calendar feed"))
     def calendar_feed_status(self, interviewer: Interviewer) -> str:
         return feed_status(interviewer)
 
@@ -139,7 +139,7 @@ class LoopPlanAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_rounds=Count("rounds"))
 
-    @admin.display(description="Rounds", ordering="n_rounds")
+    @admin.display(description=_("Rounds"), ordering="n_rounds")
     def round_count(self, plan: LoopPlan) -> int:
         return plan.n_rounds
 
@@ -162,7 +162,11 @@ class PositionForm(forms.ModelForm):
         data = super().clean()
         plan, minimum = data.get("loop_plan"), data.get("min_rounds")
         if minimum is not None and minimum < min_rounds():
-            self.add_error("min_rounds", f"The company floor is {min_rounds()} rounds; a position may only ask more.")
+            self.add_error(
+                "min_rounds",
+                _("The company floor is %(min_rounds)s rounds; a position may only ask more.")
+                % {"min_rounds": min_rounds()},
+            )
         elif plan is not None and minimum is not None:
             try:
                 services.validate_plan_for_position(plan, minimum)
@@ -241,11 +245,11 @@ class ScorecardAdmin(admin.ModelAdmin):
         # Drafts are the interviewer's own until submitted.
         return super().get_queryset(request).filter(submitted_at__isnull=False)
 
-    @admin.display(description="Candidate")
+    @admin.display(description=_("Candidate"))
     def candidate(self, card: Scorecard) -> Candidate:
         return card.round.loop.candidate
 
-    @admin.display(description="Ratings")
+    @admin.display(description=_("Ratings"))
     def ratings_list(self, card: Scorecard) -> str:
         return format_html_join(
             "", "<div>{}: {}</div>", ((r.competency.name, r.get_score_display()) for r in card.ratings.all())

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hiring import services
@@ -72,23 +72,27 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
         # Rows are the record of what was sent; withdrawing is done by the services.
         return False
 
-    @admin.display(description="due (recipient's time)", ordering="due_at")
+    @admin.display(description=_("due (recipient's time)"), ordering="due_at")
     def due(self, reminder: Reminder) -> str:
         return format_local(reminder.due_at, reminder.time_zone)
 
     @admin.display(description="state")
     def state(self, reminder: Reminder) -> str:
         if reminder.status == ReminderStatus.SENT and reminder.sent_at:
-            return f"sent {timezone.localtime(reminder.sent_at):%Y-%m-%d %H:%M %Z}"
+            # ISO 8601, the same in every language (the admin's technical lists use it).
+            return _("sent %(when)s") % {"when": f"{timezone.localtime(reminder.sent_at):%Y-%m-%d %H:%M %Z}"}
         if reminder.status == ReminderStatus.FAILED:
-            return format_html('<span style="color:#ba2121">failed: {}</span>', reminder.last_error or "unknown")
+            return format_html(
+                '<span style="color:#ba2121">{}</span>',
+                _("failed: %(error)s") % {"error": reminder.last_error or _("unknown")},
+            )
         if reminder.status == ReminderStatus.PENDING and reminder.last_error:
-            return f"pending, retrying after: {reminder.last_error}"
+            return _("pending, retrying after: %(last_error)s") % {"last_error": reminder.last_error}
         if reminder.status == ReminderStatus.WITHDRAWN and reminder.last_error:
-            return f"withdrawn: {reminder.last_error}"
+            return _("withdrawn: %(last_error)s") % {"last_error": reminder.last_error}
         return reminder.get_status_display()
 
-    @admin.action(description="Send the selected reminders again", permissions=["change"])
+    @admin.action(description=_("Send the selected reminders again"), permissions=["change"])
     def resend(self, request, queryset):
         resent, refused = 0, []
         for reminder in queryset.order_by("pk"):
@@ -100,6 +104,15 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
             else:
                 resent += 1
         if resent:
-            self.message_user(request, f"{resent} reminder(s) will be sent again within a minute.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(resent)d reminder will be sent again within a minute.",
+                    "%(resent)d reminders will be sent again within a minute.",
+                    resent,
+                )
+                % {"resent": resent},
+                messages.SUCCESS,
+            )
         for text in refused:
             self.message_user(request, text, messages.ERROR)

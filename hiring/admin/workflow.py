@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from hiring import services
 from hiring.models import (
@@ -53,8 +54,8 @@ from hiring.selectors import RECRUITERS_GROUP
 from hiring.times import format_local
 
 admin.site.site_header = "Hiring Loop"
-admin.site.site_title = "Hiring Loop"
-admin.site.index_title = "Recruiting"
+admin.site.site_title = _("Hiring Loop")
+admin.site.index_title = _("Recruiting")
 
 KIND_SHORT = {
     RoundKind.SCREEN: "SCR",
@@ -85,9 +86,14 @@ def round_badge(round_: Round, loop: Loop) -> str:
     vetoed = loop.veto_scorecard_id is not None and loop.veto_scorecard.round_id == round_.pk
     state = "veto" if vetoed else round_.status
     label = "VETO" if vetoed else str(ROUND_STATUS_LABELS.get(round_.status, round_.status))
-    who = round_.interviewer.name if round_.interviewer_id else "no interviewer yet"
+    who = round_.interviewer.name if round_.interviewer_id else gettext("no interviewer yet")
     kind = round_.title or str(ROUND_KIND_LABELS.get(round_.kind, round_.kind))
-    title = f"{round_.order}. {kind} · {who} · {label}"
+    title = _("%(order)s. %(kind)s · %(who)s · %(label)s") % {
+        "order": round_.order,
+        "kind": kind,
+        "who": who,
+        "label": label,
+    }
     short = who.split(" ")[0] if round_.interviewer_id else "—"
     kind_short = KIND_SHORT.get(round_.kind, "?")
     return mark_safe(  # noqa: S308 -- every value below is escaped
@@ -115,7 +121,7 @@ def loop_pipeline(loop: Loop) -> str:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Goes on record.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Goes on record."))
 
 
 class StartLoopForm(forms.Form):
@@ -170,23 +176,23 @@ class ScheduleForm(forms.Form):
         .exclude(user__groups__name=RECRUITERS_GROUP),
         widget=InterviewerPicker,
     )
-    starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text="In your own time zone.")
-    reason = forms.CharField(required=False, help_text="For a reschedule: why it moved.")
+    starts_at = forms.SplitDateTimeField(widget=LabelledSplitDateTime, help_text=_("In your own time zone."))
+    reason = forms.CharField(required=False, help_text=_("For a reschedule: why it moved."))
     outside_hours_ok = forms.BooleanField(
         required=False,
-        label="Schedule anyway",
-        help_text="Tick when someone has agreed to meet outside their working or waking hours.",
+        label=_("Schedule anyway"),
+        help_text=_("Tick when someone has agreed to meet outside their working or waking hours."),
     )
     outside_hours_reason = forms.CharField(
         required=False,
-        label="Why outside hours",
-        help_text="Required with “Schedule anyway”: who agreed, and why. It goes on the record.",
+        label=_("Why outside hours"),
+        help_text=_("Required with “Schedule anyway”: who agreed, and why. It goes on the record."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("outside_hours_ok") and not (data.get("outside_hours_reason") or "").strip():
-            self.add_error("outside_hours_reason", "Say why this round may be outside someone's hours.")
+            self.add_error("outside_hours_reason", _("Say why this round may be outside someone's hours."))
         return data
 
     def __init__(self, *args, round_: Round | None = None, **kwargs):
@@ -199,8 +205,10 @@ class ScheduleForm(forms.Form):
         self.fields["starts_at"].help_text = gettext(
             "In %(zone)s, the time zone of your profile, whatever this computer's clock is set to."
         ) % {"zone": timezone.get_current_timezone_name()}
-        self.fields["interviewer"].label_from_instance = lambda i: (
-            f"{i.name} · {i.department} · {i.level}{' · bar raiser' if i.is_bar_raiser else ''} · {i.time_zone}"
+        self.fields["interviewer"].label_from_instance = lambda i: " · ".join(
+            [str(i.name), str(i.department), str(i.level)]
+            + ([gettext("bar raiser")] if i.is_bar_raiser else [])
+            + [i.time_zone]
         )
 
     def _bound_the_picker(self, round_: Round) -> None:
@@ -248,7 +256,7 @@ class DecisionForm(forms.Form):
         help_text=gettext_lazy("Required for a reject: the reasons are counted."),
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required for a reject."
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("Required for a reject.")
     )
 
 
@@ -476,8 +484,8 @@ def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[st
         )
     if not within(starts_at, ends_at, zone=candidate.time_zone, hours=candidate_hours()):
         problems.append(
-            f"That is {format_local(starts_at, candidate.time_zone)} for the candidate ({candidate.time_zone}), "
-            "outside their waking hours."
+            gettext("That is %(local)s for the candidate (%(zone)s), outside their waking hours.")
+            % {"local": format_local(starts_at, candidate.time_zone), "zone": candidate.time_zone}
         )
     return problems
 
@@ -493,7 +501,11 @@ def withdraw_action(model_admin, request, queryset, loops):
                 done += 1
             except DomainError as exc:
                 refused.append(f"{loop}: {exc.message}")
-        model_admin.message_user(request, f"Withdrew {done} loop(s).", messages.SUCCESS)
+        model_admin.message_user(
+            request,
+            ngettext("Withdrew %(done)d loop.", "Withdrew %(done)d loops.", done) % {"done": done},
+            messages.SUCCESS,
+        )
         for line in refused:
             model_admin.message_user(request, line, messages.ERROR)
         return None

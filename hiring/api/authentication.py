@@ -20,6 +20,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from hiring import services
+from hiring.middleware import activate_user_language
 from hiring.models import ApiToken
 
 
@@ -31,21 +32,29 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower().decode("latin-1") not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Give the key as: Authorization: Bearer <key>.")
+            raise exceptions.AuthenticationFailed(_("Give the key as: Authorization: Bearer <key>."))
         try:
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         self._refuse_if_locked_out(request._request)
-        token = ApiToken.objects.select_related("user").filter(key_hash=services.hash_api_key(raw)).first()
+        # The user's profile comes in the same query: its UI language applies below.
+        token = (
+            ApiToken.objects.select_related("user", "user__interviewer")
+            .filter(key_hash=services.hash_api_key(raw))
+            .first()
+        )
         if token is None:
             self._count_failure(request._request)
         now = timezone.now()
         # One message for every way a key can fail, so a caller learns nothing
         # about which keys exist.
         if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         services.note_api_token_use(token=token, now=now)
+        # Authentication runs after the middleware: the token user's own UI language
+        # applies from here on (their API messages follow it, else Accept-Language).
+        activate_user_language(request._request, token.user)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -81,7 +81,7 @@ class InstantField(IsoDateTimeField):
         try:
             return value.astimezone(dt.UTC)
         except (OverflowError, ValueError):
-            raise forms.ValidationError("That instant is out of range.") from None
+            raise forms.ValidationError(_("That instant is out of range.")) from None
 
 
 class InstantFilter(filters.IsoDateTimeFilter):
@@ -99,7 +99,7 @@ class StrictBooleanField(forms.Field):
             return True
         if text in {"false", "0"}:
             return False
-        raise forms.ValidationError("Use true or false.")
+        raise forms.ValidationError(_("Use true or false."))
 
 
 class BooleanFilter(filters.BooleanFilter):

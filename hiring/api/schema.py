@@ -10,12 +10,20 @@ from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, in words to show a person.")
+    code = serializers.CharField(
+        help_text="A stable, machine-readable name for what went wrong (e.g. not_authenticated, "
+        "permission_denied, not_found, throttled, or the rule that refused): show your own text for it."
+    )
+    detail = serializers.CharField(
+        help_text="What went wrong, in words to show a person, in the caller's language "
+        "(Accept-Language, or the token user's chosen language)."
+    )
 
 
 VALIDATION_ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
-    description="Invalid input: each key names a field (or non_field_errors) with its messages.",
+    description="Invalid input: each key names a field (or non_field_errors) with its messages, "
+    'translated; "code" is "invalid".',
 )
 
 

@@ -7,7 +7,9 @@ drafts, secrets or email addresses of employees.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,7 +26,6 @@ from hiring.api.fields import (
     person_name,
 )
 from hiring.models import (
-    LANGUAGES,
     RATING_MAX,
     RATING_MIN,
     Candidate,
@@ -229,7 +230,7 @@ class CandidateWriteSerializer(serializers.Serializer):
     time_zone = TextField(
         max_length=64, validators=[validate_time_zone], help_text="An IANA zone, e.g. Asia/Singapore."
     )
-    preferred_language = serializers.ChoiceField(choices=LANGUAGES, default="en")
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     source = TextField(max_length=100, allow_blank=True, default="")
     phone = TextField(max_length=40, allow_blank=True, required=False, help_text="Digits, spaces and + - ( ) . /")
     linkedin_url = URLTextField(max_length=500, allow_blank=True, required=False)
@@ -395,9 +396,9 @@ class BookingConflictSerializer(serializers.Serializer):
     """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
 
     code = serializers.ChoiceField(
-        choices=["outside_hours", "interviewer_time_off", "candidate_busy", "interviewer_busy"],
+        choices=["outside_hours", "interviewer_time_off", "candidate_busy", "interviewer_busy", "conflict"],
         required=False,
-        help_text="Which rule refused; absent for the panel rules (their words are in detail).",
+        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail).",
     )
     detail = serializers.CharField(help_text="The rule's own words, for a person.")
     person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
@@ -447,7 +448,7 @@ class ScorecardWriteSerializer(serializers.Serializer):
     def validate_ratings(self, ratings):
         ids = [r["competency"] for r in ratings]
         if len(ids) != len(set(ids)):
-            raise serializers.ValidationError("Rate each competency once.")
+            raise serializers.ValidationError(_("Rate each competency once."))
         return {r["competency"]: r["score"] for r in ratings}
 
 

@@ -62,7 +62,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Any address under /api/ that names no resource (an id out of range, a typo):
     a JSON 404 like every other answer of the API, whatever the method."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -250,10 +250,10 @@ class LoopViewSet(LoopSchedulingActions, mixins.CreateModelMixin, ReadOnlyApiVie
         data = self.input(s.LoopStartSerializer)
         candidate = access.visible_candidates(request.user).filter(pk=data["candidate"]).first()
         if candidate is None:
-            raise _field_error("candidate", "No such candidate.")
+            raise _field_error("candidate", _("No such candidate."))
         position = Position.objects.filter(pk=data["position"]).first()
         if position is None:
-            raise _field_error("position", "No such position.")
+            raise _field_error("position", _("No such position."))
         loop = services.start_loop(candidate=candidate, position=position, by=request.user)
         return Response(s.LoopSerializer(self.fresh(loop.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -314,7 +314,7 @@ class RoundViewSet(ReadOnlyApiViewSet):
             return None
         interviewer = Interviewer.objects.filter(pk=pk).first()
         if interviewer is None:
-            raise _field_error("interviewer", "No such interviewer.")
+            raise _field_error("interviewer", _("No such interviewer."))
         return interviewer
 
     @extend_schema(

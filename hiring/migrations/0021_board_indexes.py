@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("hiring", "0018_messaging"),
+        ("hiring", "0019_languages"),
     ]
 
     operations = [

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring.models import (
     Candidate,
@@ -76,17 +76,14 @@ class Party:
         return f"u{self.user_id}" if self.user_id is not None else f"c{self.candidate_id}"
 
 
-def _language(codes: Iterable[str] | None) -> str:
-    return next(iter(codes or []), settings.LANGUAGE_CODE)
-
-
 def interviewer_party(interviewer: Interviewer, *, audience: str = "interviewer") -> Party:
     return Party(
         audience=audience,
         name=interviewer.name,
         email=interviewer.user.email,
         time_zone=interviewer.time_zone,
-        language=_language(interviewer.languages),
+        # Their own UI language, not the first one they happen to speak (issue 10).
+        language=interviewer.ui_language or settings.LANGUAGE_CODE,
         hours=interviewer_hours(interviewer),
         user_id=interviewer.user_id,
     )
@@ -467,11 +464,12 @@ def plan_resend(reminder: Reminder, *, now: dt.datetime | None = None) -> Remind
     original = Reminder.objects.select_for_update(of=("self",)).select_related("round__loop").get(pk=reminder.pk)
     if original.status not in (Status.SENT, Status.FAILED):
         raise DomainError(
-            f"This reminder is {original.get_status_display().lower()}; only a sent or failed one can be sent again."
+            _("This reminder is %(status)s; only a sent or failed one can be sent again.")
+            % {"status": original.get_status_display().lower()}
         )
     stale = stale_reason(original)
     if stale:
-        raise DomainError(f"This reminder is out of date and will not be sent again: {stale}")
+        raise DomainError(_("This reminder is out of date and will not be sent again: %(reason)s") % {"reason": stale})
     root = original.payload.get("resend_of_key") or original.key
     count = Reminder.objects.filter(key__startswith=f"{root}:resend").count()
     email = original.email
@@ -480,7 +478,7 @@ def plan_resend(reminder: Reminder, *, now: dt.datetime | None = None) -> Remind
     elif original.recipient_user_id is not None:
         email = get_user_model().objects.values_list("email", flat=True).get(pk=original.recipient_user_id)
     if not email:
-        raise DomainError("The recipient has no email address.")
+        raise DomainError(_("The recipient has no email address."))
     return Reminder.objects.create(
         key=f"{root}:resend{count + 1}",
         kind=original.kind,

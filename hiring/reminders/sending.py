@@ -20,6 +20,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring import notifications, outbox
 from hiring.models import FEEDBACK_ROUND_STATUSES, Interviewer, Reminder, ReminderKind, ReminderStatus, RoundStatus
@@ -51,14 +52,14 @@ def stale_reason(reminder: Reminder) -> str:
     if round_ is None or reminder.kind in (Kind.CANCELLATION, Kind.VETO_NOTICE):
         return ""
     if round_.sequence != reminder.payload.get("sequence"):
-        return "The round was moved or cancelled after this was written."
+        return _("The round was moved or cancelled after this was written.")
     if not round_.loop.is_open:
-        return f"The loop is {round_.loop.get_status_display().lower()}."
+        return _("The loop is %(status)s.") % {"status": round_.loop.get_status_display().lower()}
     if reminder.kind in FEEDBACK_KINDS:
         if round_.status not in FEEDBACK_ROUND_STATUSES:
-            return f"The round is {round_.get_status_display().lower()}; no feedback is owed."
+            return _("The round is %(status)s; no feedback is owed.") % {"status": round_.get_status_display().lower()}
     elif round_.status != RoundStatus.SCHEDULED:
-        return f"The round is {round_.get_status_display().lower()}."
+        return _("The round is %(status)s.") % {"status": round_.get_status_display().lower()}
     return ""
 
 
@@ -357,7 +358,7 @@ def sweep(*, now: dt.datetime | None = None, dispatch: Callable[[dt.datetime], N
     count = due.count()
     expires = now + dt.timedelta(seconds=settings.HIRING_REMINDER_SWEEP_SECONDS)
     queued = 0
-    for _ in range(-(-count // batch)):
+    for _batch in range(-(-count // batch)):
         try:
             dispatch(expires)
         except Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from hiring.models import (
     Candidate,
@@ -41,7 +42,7 @@ def create_candidate(
     source: str = "",
     by: User | None,
 ) -> Candidate:
-    _require_perm(by, "hiring.add_candidate", "Only recruiters can add candidates.")
+    _require_perm(by, "hiring.add_candidate", _("Only recruiters can add candidates."))
     candidate = Candidate(
         full_name=(full_name or "").strip(),
         email=(email or "").strip(),
@@ -62,14 +63,14 @@ def create_candidate(
 
 @transaction.atomic
 def update_candidate(*, candidate: Candidate, by: User | None, **fields: object) -> Candidate:
-    _require_perm(by, "hiring.change_candidate", "Only recruiters can change candidates.")
+    _require_perm(by, "hiring.change_candidate", _("Only recruiters can change candidates."))
     allowed = {"full_name", "email", "time_zone", "preferred_language", "source"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.erased_at is not None:
-        raise DomainError("This candidate's personal data was erased; the record can no longer change.")
+        raise DomainError(_("This candidate's personal data was erased; the record can no longer change."))
     changed = {}
     for name, value in fields.items():
         if getattr(candidate, name) != value:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from hiring import webhooks
 from hiring.models import (
@@ -77,5 +78,6 @@ def _require_perm(user: User | None, perm: str, message: str) -> None:
 def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": f"Say why the {what}; the reason goes on record."})
+        # Translators: %(what)s is a phrase such as "round is cancelled" (translated on its own).
+        raise ValidationError({"reason": _("Say why the %(what)s; the reason goes on record.") % {"what": what}})
     return reason

@@ -59,7 +59,7 @@ def decide(
         raise ValidationError({"outcome": "The outcome is hire or reject."})
     loop = _lock_loop(loop.pk)
     if not _may_decide(by, loop):
-        raise NotPermitted("Only the hiring manager or a recruiter can record a decision.")
+        raise NotPermitted(_("Only the hiring manager or a recruiter can record a decision."))
     _require_open(loop)
     if outcome == Outcome.REJECT:
         # Both missing pieces are named at once: the reason from the list and the text beside it.
@@ -70,7 +70,7 @@ def decide(
         except ValidationError as exc:
             errors.update(exc.message_dict)
         try:
-            reason = _require_reason(reason, "candidate is rejected")
+            reason = _require_reason(reason, _("candidate is rejected"))
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if errors:
@@ -79,7 +79,7 @@ def decide(
         listed = _rejection_reason(rejection_reason, outcome)
         problems = selectors.hire_blockers(loop)
         if problems:
-            raise DomainError("A hire cannot be recorded yet: " + " ".join(problems))
+            raise DomainError(_("A hire cannot be recorded yet: ") + " ".join(problems), code="hire_blocked")
     now = timezone.now()
     decision = Decision.objects.create(
         loop=loop, outcome=outcome, decided_by=by, reason=reason, rejection_reason=listed, decided_at=now
@@ -108,8 +108,8 @@ def decide(
 @transaction.atomic
 def withdraw(*, loop: Loop, by: User | None, reason: str) -> Loop:
     """The candidate leaves the process (their choice or the company's)."""
-    _require_perm(by, "hiring.change_loop", "Only recruiters can withdraw a candidate.")
-    reason = _require_reason(reason, "candidate is withdrawn")
+    _require_perm(by, "hiring.change_loop", _("Only recruiters can withdraw a candidate."))
+    reason = _require_reason(reason, _("candidate is withdrawn"))
     loop = _lock_loop(loop.pk)
     _require_open(loop)
     _close_remaining_rounds(loop, by, "The candidate was withdrawn.")

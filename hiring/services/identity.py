@@ -17,7 +17,8 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from hiring.models import SsoIdentity
+from hiring.models import Interviewer, SsoIdentity, language_codes
+from hiring.rules import DomainError
 from hiring.selectors import RECRUITERS_GROUP
 
 logger = logging.getLogger(__name__)
@@ -170,3 +171,22 @@ def unlock_account(*, user) -> int:
     from axes.utils import reset
 
     return reset(username=user.get_username())
+
+
+@transaction.atomic
+def set_ui_language(*, user: AbstractUser, language: str) -> Interviewer:
+    """The language of this person's pages, admin, API messages and emails (issue 10);
+    "" follows the browser's Accept-Language again. A person sets only their own."""
+    if language and language not in language_codes():
+        raise DomainError(
+            _("%(language)s is not a language the product speaks.") % {"language": language},
+            field="language",
+            code="unknown_language",
+        )
+    profile = Interviewer.objects.select_for_update().filter(user_id=user.pk).first()
+    if profile is None:
+        raise DomainError(_("This account has no profile to keep a language in."), code="no_profile")
+    if profile.ui_language != language:
+        profile.ui_language = language
+        profile.save(update_fields=["ui_language"])
+    return profile

@@ -63,7 +63,7 @@ def create_api_token(
     Only the key's SHA-256 is stored: the raw key is returned here once and can
     never be read again, so whoever creates it must hand it over now.
     """
-    _require_perm(by, "hiring.add_apitoken", "Only administrators can create API tokens.")
+    _require_perm(by, "hiring.add_apitoken", _("Only administrators can create API tokens."))
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
@@ -102,7 +102,7 @@ def create_api_token(
 @transaction.atomic
 def revoke_api_token(*, token: ApiToken, by: User | None) -> ApiToken:
     """Revoke a token for good; revoking it twice changes nothing."""
-    _require_perm(by, "hiring.change_apitoken", "Only administrators can revoke API tokens.")
+    _require_perm(by, "hiring.change_apitoken", _("Only administrators can revoke API tokens."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
@@ -139,7 +139,7 @@ def create_webhook_subscription(
     Without a secret one is generated; either way the caller reads it from the
     returned object now, to verify signatures with it.
     """
-    _require_perm(by, "hiring.add_webhooksubscription", "Only administrators can subscribe webhooks.")
+    _require_perm(by, "hiring.add_webhooksubscription", _("Only administrators can subscribe webhooks."))
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
         raise ValidationError({"secret": "A signing secret has at least 16 characters."})
@@ -166,7 +166,7 @@ def create_webhook_subscription(
 @transaction.atomic
 def deactivate_webhook_subscription(*, subscription: WebhookSubscription, by: User | None) -> WebhookSubscription:
     """Stop sending to a subscription; deliveries not yet made are given up."""
-    _require_perm(by, "hiring.change_webhooksubscription", "Only administrators can remove webhooks.")
+    _require_perm(by, "hiring.change_webhooksubscription", _("Only administrators can remove webhooks."))
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     if subscription.is_active:
         subscription.is_active = False
@@ -185,11 +185,11 @@ def retry_webhook_delivery(*, delivery: WebhookDelivery, by: User | None) -> Web
     )
     delivery = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
     if not delivery.subscription.is_active:
-        raise DomainError("The subscription was removed; its deliveries cannot be retried.")
+        raise DomainError(_("The subscription was removed; its deliveries cannot be retried."))
     if delivery.status == DeliveryStatus.DELIVERED:
-        raise DomainError("This delivery was already delivered.")
+        raise DomainError(_("This delivery was already delivered."))
     if delivery.status == DeliveryStatus.CLAIMED:
-        raise DomainError("This delivery is being sent right now.")
+        raise DomainError(_("This delivery is being sent right now."))
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = timezone.now()
     delivery.attempts = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
+from django.utils.translation import gettext as _
 
 from hiring.models import (
     ACTIVE_ROUND_STATUSES,
@@ -46,7 +47,7 @@ class RoundSpec:
 
 @transaction.atomic
 def create_loop_plan(*, name: str, rounds: list[RoundSpec], description: str = "", by: User | None) -> LoopPlan:
-    _require_perm(by, "hiring.add_loopplan", "Only recruiters can create loop plans.")
+    _require_perm(by, "hiring.add_loopplan", _("Only recruiters can create loop plans."))
     for spec in rounds:
         if spec.kind not in RoundKind.values:
             raise ValidationError({"rounds": f"{spec.kind!r} is not a round kind."})
@@ -69,7 +70,7 @@ def create_loop_plan(*, name: str, rounds: list[RoundSpec], description: str = "
 def validate_plan_for_position(plan: LoopPlan, position_min: int = 0) -> None:
     problems = check_plan(list(plan.rounds.values_list("kind", flat=True)), position_min=position_min)
     if problems:
-        raise DomainError(f"Loop plan “{plan.name}”: " + " ".join(problems))
+        raise DomainError(_("Loop plan “%(plan)s”: ") % {"plan": plan.name} + " ".join(problems))
 
 
 # --- loops and rounds ----------------------------------------------------------
@@ -85,27 +86,31 @@ def _lock_loop(loop_id: int) -> Loop:
 
 def _require_open(loop: Loop) -> None:
     if loop.is_vetoed:
-        raise DomainError("This loop was vetoed and is closed; nothing more can change in it.")
+        raise DomainError(_("This loop was vetoed and is closed; nothing more can change in it."))
     if not loop.is_open:
         raise DomainError(
-            f"This loop is {loop.get_status_display().lower()} and closed; nothing more can change in it."
+            _("This loop is %(status)s and closed; nothing more can change in it.")
+            % {"status": loop.get_status_display().lower()}
         )
 
 
 @transaction.atomic
 def start_loop(*, candidate: Candidate, position: Position, by: User | None) -> Loop:
     """Open a loop for a candidate, with one planned round per round of the position's plan."""
-    _require_perm(by, "hiring.add_loop", "Only recruiters can start a loop.")
+    _require_perm(by, "hiring.add_loop", _("Only recruiters can start a loop."))
     position = Position.objects.select_related("loop_plan", "department").get(pk=position.pk)
     if not position.is_open:
-        raise DomainError(f"The position “{position.title}” is closed.")
+        raise DomainError(_("The position “%(position)s” is closed.") % {"position": position.title})
     validate_plan_for_position(position.loop_plan, position.min_rounds)
     # Lock the candidate so two starts for the same position cannot both pass the check.
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.erased_at is not None:
-        raise DomainError("This candidate's personal data was erased; a new application is a new candidate.")
+        raise DomainError(_("This candidate's personal data was erased; a new application is a new candidate."))
     if Loop.objects.filter(candidate=candidate, position=position, status__in=OPEN_LOOP_STATUSES).exists():
-        raise DomainError(f"{candidate} already has an open loop for {position.title}.")
+        raise DomainError(
+            _("%(candidate)s already has an open loop for %(position)s.")
+            % {"candidate": candidate, "position": position.title}
+        )
     loop = Loop.objects.create(candidate=candidate, position=position)
     templates = list(position.loop_plan.rounds.prefetch_related("competencies").order_by("order"))
     rounds = Round.objects.bulk_create(

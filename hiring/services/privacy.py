@@ -49,6 +49,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hiring import notifications, webhooks
 from hiring.models import (
@@ -156,9 +157,12 @@ def erase_candidate(
     open_loops = list(candidate.loops.filter(status__in=OPEN_LOOP_STATUSES).order_by("pk"))
     if open_loops and not force:
         raise DomainError(
-            _(
-                "This candidate has %(count)d open loop(s). Withdraw them first, "
-                "or erase with force to withdraw them and erase in one step."
+            ngettext(
+                "This candidate has %(count)d open loop. Withdraw it first, "
+                "or erase with force to withdraw it and erase in one step.",
+                "This candidate has %(count)d open loops. Withdraw them first, "
+                "or erase with force to withdraw them and erase in one step.",
+                len(open_loops),
             )
             % {"count": len(open_loops)}
         )

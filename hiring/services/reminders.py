@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hiring import reminders
 from hiring.models import (
@@ -23,12 +24,12 @@ def resend_reminder(*, reminder: reminders.Reminder, by: User | None, reason: st
     is out of date (its round moved, was cancelled or has its feedback) is
     refused rather than sent with stale times.
     """
-    _require_perm(by, "hiring.change_reminder", "Only recruiters can resend reminders.")
+    _require_perm(by, "hiring.change_reminder", _("Only recruiters can resend reminders."))
     if (
         reminder.recipient_candidate_id is not None
         and reminders.Reminder.objects.filter(pk=reminder.pk, recipient_candidate__erased_at__isnull=False).exists()
     ):
-        raise DomainError("This candidate's personal data was erased; nothing more is sent to them.")
+        raise DomainError(_("This candidate's personal data was erased; nothing more is sent to them."))
     copy = reminders.plan_resend(reminder)
     round_ = copy.round
     record_event(

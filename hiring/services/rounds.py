@@ -60,14 +60,14 @@ def add_round(
     reason: str,
 ) -> Round:
     """Add a round to an open loop, e.g. to replace a cancelled one."""
-    _require_perm(by, "hiring.add_round", "Only recruiters can add rounds.")
-    reason = _require_reason(reason, "round is added")
+    _require_perm(by, "hiring.add_round", _("Only recruiters can add rounds."))
+    reason = _require_reason(reason, _("round is added"))
     if kind not in RoundKind.values:
         raise ValidationError({"kind": f"{kind!r} is not a round kind."})
     loop = _lock_loop(loop.pk)
     _require_open(loop)
     if kind == RoundKind.BAR_RAISER and loop.rounds.filter(kind=kind, status__in=ACTIVE_ROUND_STATUSES).exists():
-        raise DomainError("This loop already has a bar-raiser round; a loop has exactly one.")
+        raise DomainError(_("This loop already has a bar-raiser round; a loop has exactly one."))
     order = (loop.rounds.aggregate(m=Max("order"))["m"] or 0) + 1
     round_ = Round(loop=loop, order=order, kind=kind, title=title, duration_minutes=duration_minutes)
     round_.full_clean(exclude=["loop"])
@@ -91,7 +91,7 @@ def _check_start(starts_at: dt.datetime) -> None:
 def _check_interviewer(*, loop: Loop, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> None:
     """The per-seat rules (2 and 3), then the panel as a whole once it is complete."""
     if not interviewer.user.is_active:
-        raise DomainError(f"{interviewer.name} is no longer active.")
+        raise DomainError(_("%(name)s is no longer active.") % {"name": interviewer.name})
     others = list(
         loop.rounds.filter(status__in=ACTIVE_ROUND_STATUSES)
         .exclude(pk=round_.pk)
@@ -326,12 +326,15 @@ def schedule_round(
     refused, unless allow_outside_hours is given with a reason; that override is put
     on record (rule 10).
     """
-    _require_perm(by, "hiring.change_round", "Only recruiters can schedule rounds.")
+    _require_perm(by, "hiring.change_round", _("Only recruiters can schedule rounds."))
     _check_start(starts_at)
     loop, round_ = _load_round(round.pk)
     _require_open(loop)
     if round_.status != RoundStatus.PLANNED:
-        raise DomainError(f"Round “{round_.label}” is {round_.get_status_display().lower()}; reschedule it instead.")
+        raise DomainError(
+            _("Round “%(round)s” is %(status)s; reschedule it instead.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
+        )
     interviewer = Interviewer.objects.select_related("user", "department").get(pk=interviewer.pk)
     _check_interviewer(loop=loop, round_=round_, interviewer=interviewer, starts_at=starts_at)
     _check_candidate(loop=loop, round_=round_, starts_at=starts_at)
@@ -375,12 +378,13 @@ def reschedule_round(
 ) -> Round:
     """Move a scheduled round and/or hand it to another interviewer (the rules of
     schedule_round hold for the new time and person, the override included)."""
-    _require_perm(by, "hiring.change_round", "Only recruiters can reschedule rounds.")
+    _require_perm(by, "hiring.change_round", _("Only recruiters can reschedule rounds."))
     loop, round_ = _load_round(round.pk)
     _require_open(loop)
     if round_.status != RoundStatus.SCHEDULED:
         raise DomainError(
-            f"Round “{round_.label}” is {round_.get_status_display().lower()}; only a scheduled round can be moved."
+            _("Round “%(round)s” is %(status)s; only a scheduled round can be moved.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
         )
     new_start = starts_at or round_.starts_at
     new_interviewer = (
@@ -389,7 +393,7 @@ def reschedule_round(
         else round_.interviewer
     )
     if new_start == round_.starts_at and new_interviewer.pk == round_.interviewer_id:
-        raise DomainError("Nothing changed: give a new time or a new interviewer.")
+        raise DomainError(_("Nothing changed: give a new time or a new interviewer."))
     if starts_at is not None:
         _check_start(starts_at)
     _check_interviewer(loop=loop, round_=round_, interviewer=new_interviewer, starts_at=new_start)
@@ -439,14 +443,14 @@ def _cancel(loop: Loop, round_: Round, by: User | None, reason: str) -> None:
 
 @transaction.atomic
 def cancel_round(*, round: Round, by: User | None, reason: str) -> Round:
-    _require_perm(by, "hiring.change_round", "Only recruiters can cancel rounds.")
-    reason = _require_reason(reason, "round is cancelled")
+    _require_perm(by, "hiring.change_round", _("Only recruiters can cancel rounds."))
+    reason = _require_reason(reason, _("round is cancelled"))
     loop, round_ = _load_round(round.pk)
     _require_open(loop)
     if round_.status not in NOT_YET_HELD:
         raise DomainError(
-            f"Round “{round_.label}” is {round_.get_status_display().lower()}; "
-            "only a round not yet held can be cancelled."
+            _("Round “%(round)s” is %(status)s; only a round not yet held can be cancelled.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
         )
     _cancel(loop, round_, by, reason)
     _advance(loop, by)
@@ -461,12 +465,15 @@ def _may_report_on_round(user: User | None, round_: Round) -> bool:
 def mark_round_held(*, round: Round, by: User | None) -> Round:
     loop, round_ = _load_round(round.pk)
     if round_.interviewer is None or not _may_report_on_round(by, round_):
-        raise NotPermitted("Only the round's interviewer or a recruiter can mark it held.")
+        raise NotPermitted(_("Only the round's interviewer or a recruiter can mark it held."))
     _require_open(loop)
     if round_.status != RoundStatus.SCHEDULED:
-        raise DomainError(f"Round “{round_.label}” is {round_.get_status_display().lower()}, not scheduled.")
+        raise DomainError(
+            _("Round “%(round)s” is %(status)s, not scheduled.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
+        )
     if round_.starts_at > timezone.now():
-        raise DomainError("The interview has not started yet.")
+        raise DomainError(_("The interview has not started yet."))
     round_.status = RoundStatus.HELD
     round_.save(update_fields=["status", "updated_at"])
     record_event(kind=EventKind.ROUND_HELD, actor=by, loop=loop, round=round_)
@@ -478,12 +485,15 @@ def mark_round_held(*, round: Round, by: User | None) -> Round:
 def mark_no_show(*, round: Round, by: User | None, reason: str = "The candidate did not attend.") -> Round:
     loop, round_ = _load_round(round.pk)
     if round_.interviewer is None or not _may_report_on_round(by, round_):
-        raise NotPermitted("Only the round's interviewer or a recruiter can record a no-show.")
+        raise NotPermitted(_("Only the round's interviewer or a recruiter can record a no-show."))
     _require_open(loop)
     if round_.status != RoundStatus.SCHEDULED:
-        raise DomainError(f"Round “{round_.label}” is {round_.get_status_display().lower()}, not scheduled.")
+        raise DomainError(
+            _("Round “%(round)s” is %(status)s, not scheduled.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
+        )
     if round_.starts_at > timezone.now():
-        raise DomainError("The interview has not started yet.")
+        raise DomainError(_("The interview has not started yet."))
     round_.status = RoundStatus.NO_SHOW
     round_.save(update_fields=["status", "updated_at"])
     record_event(kind=EventKind.ROUND_NO_SHOW, actor=by, loop=loop, round=round_, reason=reason)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hiring import reminders
 from hiring.models import (
@@ -57,15 +58,18 @@ def _clean_ratings(round_: Round, ratings: Mapping[int, int] | None, *, complete
 
 def _check_scorecard_author(round_: Round, by: User | None) -> None:
     if by is None or round_.interviewer is None or round_.interviewer.user_id != by.pk:
-        raise NotPermitted("Only the round's interviewer can write its scorecard.")
+        raise NotPermitted(_("Only the round's interviewer can write its scorecard."))
 
 
 def _check_feedback_open(loop: Loop, round_: Round) -> None:
     _require_open(loop)
     if round_.status not in {RoundStatus.SCHEDULED, RoundStatus.HELD, RoundStatus.SUBMITTED}:
-        raise DomainError(f"Round “{round_.label}” is {round_.get_status_display().lower()}; it takes no feedback.")
+        raise DomainError(
+            _("Round “%(round)s” is %(status)s; it takes no feedback.")
+            % {"round": round_.label, "status": round_.get_status_display().lower()}
+        )
     if round_.starts_at > timezone.now():
-        raise DomainError("The interview has not started yet; feedback opens at its start.")
+        raise DomainError(_("The interview has not started yet; feedback opens at its start."))
 
 
 def _write_ratings(scorecard: Scorecard, ratings: Mapping[int, int]) -> None:
@@ -195,9 +199,9 @@ def _submit(
     cleaned = _clean_ratings(round_, ratings, complete=True)
     current = round_.scorecards.filter(is_current=True).first()
     if current is not None and not amend:
-        raise DomainError("You already submitted this scorecard; amend it to change it.")
+        raise DomainError(_("You already submitted this scorecard; amend it to change it."))
     if current is None and amend:
-        raise DomainError("There is no submitted scorecard to amend yet; submit it first.")
+        raise DomainError(_("There is no submitted scorecard to amend yet; submit it first."))
     if current is not None:
         current.is_current = False
         current.save(update_fields=["is_current"])

@@ -7,6 +7,8 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hiring import times
 from hiring.models import RATING_SCALE
@@ -22,10 +24,10 @@ def _viewer_zone() -> str:
 
 
 @register.simple_tag
-def time_pair(instant: dt.datetime | None, other_zone: str, other_label: str = "the candidate") -> str:
+def time_pair(instant: dt.datetime | None, other_zone: str, other_label: str | None = None) -> str:
     """'Tue 5 May 10:00 your time · 17:00 for the candidate (Asia/Singapore)'."""
     if not isinstance(instant, dt.datetime):
-        return "not scheduled yet"
+        return _("not scheduled yet")
     return times.format_pair(instant, viewer_zone=_viewer_zone(), other_zone=other_zone, other_label=other_label)
 
 
@@ -43,10 +45,12 @@ def span(delta: dt.timedelta) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+        text = ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+        return text + " " + _("%(hours)d h") % {"hours": hours} if hours else text
     if hours:
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    return f"{minutes} min"
+        text = _("%(hours)d h") % {"hours": hours}
+        return text + " " + _("%(minutes)d min") % {"minutes": minutes} if minutes else text
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 @register.filter
