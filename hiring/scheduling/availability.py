@@ -76,14 +76,25 @@ def weekly_intervals(interviewer: Interviewer, rows: Iterable[WeeklyHours] | Non
     )
 
 
-SHORT_DAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+def short_day_names() -> dict[int, str]:
+    """ISO weekday -> its short name in the active language (CLDR, through Babel)."""
+    from babel.dates import get_day_names
+
+    from hiring.times import babel_locale
+
+    names = get_day_names("abbreviated", locale=babel_locale())  # 0 is Monday
+    return {iso: names[iso - 1] for iso in range(1, 8)}
 
 
 def describe_week(intervals: Iterable[DailyInterval]) -> str:
     """'Mon-Fri 09:00-17:30; Sun 22:00-06:00': days with the same hours together (for lists)."""
+    from hiring.times import format_wall_clock
+
+    short_days = short_day_names()
     by_day: dict[int, tuple] = defaultdict(tuple)
     for i in sorted(intervals, key=lambda i: (i.weekday, i.start)):
-        by_day[i.weekday] += (f"{i.start:%H:%M}–{i.end:%H:%M}",)
+        start, end = format_wall_clock(i.start.hour, i.start.minute), format_wall_clock(i.end.hour, i.end.minute)
+        by_day[i.weekday] += (f"{start}–{end}",)
     groups: dict[tuple, list[int]] = {}
     for day in sorted(by_day):
         groups.setdefault(by_day[day], []).append(day)
@@ -97,7 +108,7 @@ def describe_week(intervals: Iterable[DailyInterval]) -> str:
                 runs.append(run)
                 run = [day]
         runs.append(run)
-        names = ", ".join(SHORT_DAYS[r[0]] if len(r) == 1 else f"{SHORT_DAYS[r[0]]}–{SHORT_DAYS[r[-1]]}" for r in runs)
+        names = ", ".join(short_days[r[0]] if len(r) == 1 else f"{short_days[r[0]]}–{short_days[r[-1]]}" for r in runs)
         parts.append(f"{names} {', '.join(hours)}")
     return "; ".join(parts)
 
