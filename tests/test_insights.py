@@ -62,7 +62,9 @@ class Company:
         self.c = self.run(CandidateFactory(full_name="Cy C"), C_CARDS, start=now - dt.timedelta(minutes=5))
         self.d = self.run(CandidateFactory(full_name="Di D"), D_CARDS, start=now - 20 * HOUR)
         services.decide(loop=self.a, outcome="hire", by=world.manager)
-        services.decide(loop=self.b, outcome="reject", by=world.manager, reason="Not this time.")
+        services.decide(
+            loop=self.b, outcome="reject", rejection_reason="skills", by=world.manager, reason="Not this time."
+        )
         for loop in (self.a, self.b, self.c, self.d):
             loop.refresh_from_db()
 
