@@ -416,6 +416,9 @@ class Round(models.Model):
     # starts_at + duration + the feedback allowance; stored so "overdue" is an indexed filter.
     feedback_due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED)
+    # A copy of loop.created_at kept by PostgreSQL triggers (migration 0023), so insights read the
+    # rounds of a period's loops from one index range instead of scanning every round.
+    loop_created_at = models.DateTimeField(null=True, editable=False)
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
     sequence = models.PositiveIntegerField(default=0)
@@ -477,6 +480,12 @@ class Round(models.Model):
             # The loops a person sits on, read from the index alone: every API list of
             # a non-recruiter starts from these (selectors.seated_loop_ids).
             models.Index(fields=["interviewer", "loop"], name="round_seat_idx"),
+            # Insights: the rounds of the loops started in a period, read from the index alone.
+            models.Index(
+                fields=["loop_created_at", "loop"],
+                include=["id", "status", "kind", "interviewer", "order", "starts_at", "duration_minutes"],
+                name="round_insights_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -533,6 +542,8 @@ class Scorecard(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(default=False, help_text="The latest submitted revision of the round.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A copy of the round's loop.created_at kept by PostgreSQL triggers (migration 0023): insights.
+    loop_created_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["round", "revision"]
@@ -549,6 +560,14 @@ class Scorecard(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(is_current=False) | Q(submitted_at__isnull=False), name="scorecard_current_is_submitted"
+            ),
+        ]
+        indexes = [
+            # Insights: the scorecards of the loops started in a period, read from the index alone.
+            models.Index(
+                fields=["loop_created_at", "round"],
+                include=["id", "is_current", "revision", "submitted_at", "veto", "recommendation"],
+                name="scorecard_insights_idx",
             ),
         ]
 
