@@ -175,6 +175,21 @@ def loops_for(user: User, filters: Filters) -> QuerySet[Loop]:
     return loops.order_by()
 
 
+def in_period(queryset: QuerySet, filters: Filters, *prefixes: str) -> QuerySet:
+    """Bound rounds or scorecards (and the rounds they join through `prefixes`) by their copy of
+    loop.created_at as well as by the period's loops, so PostgreSQL reads them from one range of
+    round_insights_idx / scorecard_insights_idx instead of scanning the whole table. The copy is
+    loop.created_at itself (kept by triggers, migration 0023): the rows stay the same. Only on
+    PostgreSQL, where the triggers keep it; elsewhere the loops alone bound the rows."""
+    if connection.vendor != "postgresql":
+        return queryset
+    bounds = {}
+    for prefix in prefixes or ("",):
+        bounds[f"{prefix}loop_created_at__gte"] = filters.start
+        bounds[f"{prefix}loop_created_at__lt"] = filters.end
+    return queryset.filter(**bounds)
+
+
 # --- the figures -------------------------------------------------------------------------
 
 
@@ -375,7 +390,7 @@ def time_in_state(loops: QuerySet[Loop], positions: dict[int, Position]) -> tupl
     return overall_table, by_position, by_department
 
 
-def pass_through(loops: QuerySet[Loop]) -> Table:
+def pass_through(loops: QuerySet[Loop], filters: Filters) -> Table:
     """Of the loops that held a round of each kind, the share that went on past it and the share hired.
 
     A loop went on past a round when a later round of it was held too, or the loop reached
@@ -386,7 +401,7 @@ def pass_through(loops: QuerySet[Loop]) -> Table:
         loop__status=LoopStatus.REJECTED, loop__veto_scorecard__isnull=True, loop__decision__isnull=False
     )
     rows = (
-        Round.objects.filter(loop__in=loops.values("pk"), status__in=HELD)
+        in_period(Round.objects.filter(loop__in=loops.values("pk"), status__in=HELD), filters)
         .values("kind")
         .annotate(
             held=Count("loop_id", distinct=True),
@@ -432,9 +447,11 @@ def _veto_columns(first: tuple[str, str], counted: str) -> list[tuple[str, str]]
     return [first, ("count", counted), ("vetoes", _("Vetoes")), ("veto_pct", _("Veto rate (%)"))]
 
 
-def veto_rates(loops: QuerySet[Loop]) -> tuple[Table, Table, Table]:
+def veto_rates(loops: QuerySet[Loop], filters: Filters) -> tuple[Table, Table, Table]:
     """Vetoes by round kind and by interviewer role (submitted scorecards), and by department (loops)."""
-    scorecards = Scorecard.objects.filter(round__loop__in=loops.values("pk"), is_current=True).order_by()
+    scorecards = in_period(
+        Scorecard.objects.filter(round__loop__in=loops.values("pk"), is_current=True), filters, "", "round__"
+    ).order_by()
     by_kind_rows = {
         row["round__kind"]: row
         for row in scorecards.values("round__kind").annotate(n=Count("pk"), vetoes=Count("pk", filter=Q(veto=True)))
@@ -507,7 +524,7 @@ def _name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
+def feedback_latency(loops: QuerySet[Loop], filters: Filters, *, now: dt.datetime) -> Table:
     """Interview end → first submission of the scorecard, per interviewer, against the target;
     late = submitted after the target, owed = feedback not in and past the target now."""
     target = dt.timedelta(hours=feedback_target_hours())
@@ -516,8 +533,16 @@ def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
     )
     latency = ExpressionWrapper(F("submitted_at") - ended, output_field=DurationField())
     submitted = (
-        Scorecard.objects.filter(
-            round__loop__in=loops.values("pk"), revision=1, submitted_at__isnull=False, round__interviewer__isnull=False
+        in_period(
+            Scorecard.objects.filter(
+                round__loop__in=loops.values("pk"),
+                revision=1,
+                submitted_at__isnull=False,
+                round__interviewer__isnull=False,
+            ),
+            filters,
+            "",
+            "round__",
         )
         .annotate(latency=latency)
         .values(
@@ -536,9 +561,12 @@ def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
     )
     owed = {
         row["interviewer_id"]: row
-        for row in Round.objects.filter(
-            loop__in=loops.filter(status__in=OPEN_LOOP_STATUSES).values("pk"),
-            status__in=[RoundStatus.SCHEDULED, RoundStatus.HELD],
+        for row in in_period(
+            Round.objects.filter(
+                loop__in=loops.filter(status__in=OPEN_LOOP_STATUSES).values("pk"),
+                status__in=[RoundStatus.SCHEDULED, RoundStatus.HELD],
+            ),
+            filters,
         )
         .alias(ends=round_end)
         .filter(ends__lt=now - target)
@@ -610,7 +638,7 @@ def feedback_latency(loops: QuerySet[Loop], *, now: dt.datetime) -> Table:
     return table
 
 
-def calibration(loops: QuerySet[Loop]) -> Table:
+def calibration(loops: QuerySet[Loop], filters: Filters) -> Table:
     """Per interviewer, on decided loops: how often the recommendation matched the outcome,
     their ratings against the rest of the same panels, and who leans lenient or harsh.
 
@@ -621,6 +649,15 @@ def calibration(loops: QuerySet[Loop]) -> Table:
     decided, params = loops.filter(status__in=DECIDED).values("pk").query.sql_with_params()
     positive = ", ".join(["%s"] * len(POSITIVE))
     negative = ", ".join(["%s"] * len(NEGATIVE))
+    # On PostgreSQL the rounds and scorecards are also bounded by their copy of the loop's
+    # created_at (see in_period): read from their insights indexes, not scanned.
+    bounded, bounds = "", []
+    if connection.vendor == "postgresql":
+        bounded = (
+            "AND r.loop_created_at >= %s AND r.loop_created_at < %s "
+            "AND s.loop_created_at >= %s AND s.loop_created_at < %s"
+        )
+        bounds = [filters.start, filters.end, filters.start, filters.end]
     # One pass over the period's decided loops: each current scorecard with its ratings
     # summed (cards), each loop's totals (panels), then per interviewer their own totals
     # and those of the rest of their panels (the loop's minus their own).
@@ -636,7 +673,7 @@ def calibration(loops: QuerySet[Loop]) -> Table:
             JOIN hiring_round r ON r.id = s.round_id
             JOIN hiring_loop l ON l.id = r.loop_id
             LEFT JOIN hiring_rating g ON g.scorecard_id = s.id
-            WHERE s.is_current AND r.interviewer_id IS NOT NULL AND r.loop_id IN ({decided})
+            WHERE s.is_current AND r.interviewer_id IS NOT NULL AND r.loop_id IN ({decided}) {bounded}
             GROUP BY s.id, r.interviewer_id, r.loop_id, s.veto, s.recommendation, l.status
         ), panels AS (
             SELECT loop_id, SUM(own_sum) AS loop_sum, SUM(own_n) AS loop_n FROM cards GROUP BY loop_id
@@ -654,7 +691,7 @@ def calibration(loops: QuerySet[Loop]) -> Table:
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [*POSITIVE, LoopStatus.HIRED.value, *NEGATIVE, LoopStatus.REJECTED.value, *params],
+            [*POSITIVE, LoopStatus.HIRED.value, *NEGATIVE, LoopStatus.REJECTED.value, *params, *bounds],
         )
         keys = ["interviewer_id", "first", "last", "username", "n", "matches", "own_sum", "own_count",
                 "panel_sum", "panel_count", "r1", "r2", "r3", "r4"]  # fmt: skip
@@ -756,12 +793,12 @@ def compute(
     tables: list[Table] = []
     tables.extend(time_to_decision(loops, by_pk))
     tables.extend(time_in_state(loops, by_pk))
-    tables.append(pass_through(loops))
-    tables.extend(veto_rates(loops))
-    tables.append(feedback_latency(loops, now=now))
+    tables.append(pass_through(loops, filters))
+    tables.extend(veto_rates(loops, filters))
+    tables.append(feedback_latency(loops, filters, now=now))
     shown = may_view_calibration(user)
     if shown:
-        tables.append(calibration(loops))
+        tables.append(calibration(loops, filters))
     return Insights(
         filters=filters,
         positions=positions,

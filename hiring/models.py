@@ -481,6 +481,9 @@ class Round(models.Model):
     status = models.CharField(
         max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED, verbose_name=_("status")
     )
+    # A copy of loop.created_at kept by PostgreSQL triggers (migration 0023), so insights read the
+    # rounds of a period's loops from one index range instead of scanning every round.
+    loop_created_at = models.DateTimeField(null=True, editable=False)
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
     sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
@@ -552,6 +555,12 @@ class Round(models.Model):
             # The loops a person sits on, read from the index alone: every API list of
             # a non-recruiter starts from these (selectors.seated_loop_ids).
             models.Index(fields=["interviewer", "loop"], name="round_seat_idx"),
+            # Insights: the rounds of the loops started in a period, read from the index alone.
+            models.Index(
+                fields=["loop_created_at", "loop"],
+                include=["id", "status", "kind", "interviewer", "order", "starts_at", "duration_minutes"],
+                name="round_insights_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -614,6 +623,8 @@ class Scorecard(models.Model):
         default=False, help_text=_("The latest submitted revision of the round."), verbose_name=_("is current")
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    # A copy of the round's loop.created_at kept by PostgreSQL triggers (migration 0023): insights.
+    loop_created_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("scorecard")
@@ -632,6 +643,14 @@ class Scorecard(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(is_current=False) | Q(submitted_at__isnull=False), name="scorecard_current_is_submitted"
+            ),
+        ]
+        indexes = [
+            # Insights: the scorecards of the loops started in a period, read from the index alone.
+            models.Index(
+                fields=["loop_created_at", "round"],
+                include=["id", "is_current", "revision", "submitted_at", "veto", "recommendation"],
+                name="scorecard_insights_idx",
             ),
         ]
 

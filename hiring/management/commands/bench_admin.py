@@ -449,18 +449,21 @@ def explain_insights(out, recruiter: User) -> None:
     loops = insights.loops_for(recruiter, filters)
     out.write("EXPLAIN loops of the period (count):")
     out.write(loops.values("pk").explain())
-    scorecards = scorecards_for_explain(loops)
+    scorecards = scorecards_for_explain(loops, filters)
     out.write("EXPLAIN veto rate by round kind:")
     out.write(scorecards.explain())
 
 
-def scorecards_for_explain(loops):
+def scorecards_for_explain(loops, filters):
     from django.db.models import Count, Q
 
+    from hiring import insights
     from hiring.models import Scorecard
 
     return (
-        Scorecard.objects.filter(round__loop__in=loops.values("pk"), is_current=True)
+        insights.in_period(
+            Scorecard.objects.filter(round__loop__in=loops.values("pk"), is_current=True), filters, "", "round__"
+        )
         .order_by()
         .values("round__kind")
         .annotate(n=Count("pk"), vetoes=Count("pk", filter=Q(veto=True)))
