@@ -27,6 +27,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import BigIntegerField, Func, QuerySet
 
 from hiring.models import (
@@ -256,9 +257,15 @@ def _blocks(model, ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> 
     """Rows of `model` (time off, busy blocks) overlapping [start, end), as epoch
     microseconds: a calendar brings tens of thousands of them."""
     blocks: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    rows = model.objects.filter(interviewer_id__in=ids, starts_at__lt=end, ends_at__gt=start).values_list(
+    if not ids:
+        return blocks
+    query = model.objects.filter(interviewer_id__in=ids, starts_at__lt=end, ends_at__gt=start).values_list(
         "interviewer_id", _EpochMicros("starts_at"), _EpochMicros("ends_at")
     )
+    # The cursor's plain integer tuples: the ORM would run a converter on every value.
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(*query.query.sql_with_params())
+        rows = cursor.fetchall()
     for interviewer_id, starts_at, ends_at in rows:
         blocks[interviewer_id].append((starts_at, ends_at))
     return blocks
