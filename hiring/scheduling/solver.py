@@ -195,6 +195,8 @@ def _prepare(problem: Problem, relax: frozenset[str] = frozenset(), *, prune: bo
         free_m = _minutes_in(origin, free)
         shared[person.id] = (intersect(free_m, candidate_m), free_m)
     margin = int(EDGE_MARGIN.total_seconds() // 60)
+    # The starts at least EDGE_MARGIN inside a person's free time, per (person, duration).
+    inner_cache: dict[tuple[int, int], list[SlotRange]] = {}
     for r in rounds:
         lo_bound, hi_bound = problem.window_start, window_end
         if problem.ordered and "order" not in relax:
@@ -207,16 +209,26 @@ def _prepare(problem: Problem, relax: frozenset[str] = frozenset(), *, prune: bo
         bounds = _minutes_in(origin, [(lo_bound, hi_bound)])
         per_person: dict[int, list[SlotRange]] = {}
         per_core: dict[int, list[SlotRange]] = {}
+        if not bounds:
+            allowed[r.id] = per_person
+            core[r.id] = per_core
+            continue
+        (b_lo, b_hi) = bounds[0]
         for person in problem.people:
             if person.id not in shared or not eligible(problem, r, person):
                 continue
             both, free_m = shared[person.id]
-            ranges = _start_ranges(g, intersect(both, bounds), r.duration_minutes)
+            clipped = [(max(a, b_lo), min(b, b_hi)) for a, b in both if b > b_lo and a < b_hi]
+            ranges = _start_ranges(g, clipped, r.duration_minutes)
             if not ranges:
                 continue
             per_person[person.id] = ranges
-            inner = [(a + margin, b - margin) for a, b in free_m if b - a > 2 * margin]
-            per_core[person.id] = _intersect_ranges(ranges, _start_ranges(g, inner, r.duration_minutes))
+            key = (person.id, r.duration_minutes)
+            inner_ranges = inner_cache.get(key)
+            if inner_ranges is None:
+                inner = [(a + margin, b - margin) for a, b in free_m if b - a > 2 * margin]
+                inner_ranges = inner_cache[key] = _start_ranges(g, inner, r.duration_minutes)
+            per_core[person.id] = _intersect_ranges(ranges, inner_ranges)
         allowed[r.id] = per_person
         core[r.id] = per_core
     if prune:
