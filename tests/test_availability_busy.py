@@ -119,3 +119,44 @@ def test_adding_a_busy_time_works_on_a_phone_under_the_csp(world, chromium, live
     finally:
         context.close()
     assert BusyBlock.objects.get(interviewer=ivy).ends_at.astimezone(ivy.zone).hour == 12
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+def test_busy_times_are_added_and_removed_through_the_api(world, token_for):
+    ivy = world.interviewers[0]
+    client = token_for(ivy.user)
+    start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+    base = f"/api/v1/interviewers/{ivy.pk}/busy/"
+    added = client.post(
+        base,
+        {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=2)).isoformat(), "summary": "Gym"},
+        format="json",
+    )
+    assert added.status_code == 201, added.content
+    assert added.json()["source"] == "manual" and added.json()["summary"] == "Gym"
+    block = BusyBlock.objects.get(interviewer=ivy)
+    assert [b["id"] for b in client.get(f"/api/v1/interviewers/{ivy.pk}/availability/").json()["busy"]] == [block.pk]
+    naive = client.post(base, {"starts_at": "2030-01-01T09:00:00", "ends_at": "2030-01-01T10:00:00"}, format="json")
+    assert naive.status_code == 400 and "starts_at" in naive.json()
+    backwards = client.post(
+        base, {"starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T09:00:00Z"}, format="json"
+    )
+    assert backwards.status_code == 400 and "ends_at" in backwards.json()
+    wrong_type = client.post(base, {"starts_at": 5, "ends_at": True, "summary": 3}, format="json")
+    assert wrong_type.status_code == 400
+    fed = BusyBlock.objects.create(
+        interviewer=ivy, starts_at=start, ends_at=start + dt.timedelta(hours=1), source=BusySource.FEED
+    )
+    assert client.delete(f"{base}{fed.pk}/").status_code == 404
+    other = token_for(world.interviewers[1].user)
+    assert other.delete(f"{base}{block.pk}/").status_code == 404
+    assert (
+        other.post(base, {"starts_at": start.isoformat(), "ends_at": start.isoformat()}, format="json").status_code
+        == 404
+    )
+    read_only = token_for(ivy.user, scopes=("read",))
+    assert read_only.delete(f"{base}{block.pk}/").status_code == 403
+    assert client.delete(f"{base}{block.pk}/").status_code == 204
+    assert list(BusyBlock.objects.values_list("source", flat=True)) == [BusySource.FEED]
