@@ -1,5 +1,5 @@
-"""My availability (issue 9): an interviewer's weekly hours, time off, calendar feed and
-load limits, on one page that works on a phone.
+"""My availability (issue 9): an interviewer's weekly hours, time off, busy times,
+calendar feed and load limits, on one page that works on a phone.
 
 Each section is its own form posting here with an `action`; every change goes through
 hiring/services/availability.py, and a refusal comes back as a form error. Kept apart
@@ -25,11 +25,14 @@ from django.views.decorators.http import require_http_methods
 
 from hiring import services
 from hiring.forms import apply_service_error
-from hiring.models import ISO_WEEKDAYS, CalendarFeed, Interviewer, TimeOff, WeeklyHours
+from hiring.models import ISO_WEEKDAYS, BusyBlock, BusySource, CalendarFeed, Interviewer, TimeOff, WeeklyHours
 from hiring.rules import DomainError, NotPermitted
+from hiring.scheduling.availability import local_instant
 
 # Time off shown on the page: the next ones, this many at most.
 TIME_OFF_SHOWN = 50
+# Busy times entered by hand shown on the page: the next ones, this many at most.
+BUSY_SHOWN = 50
 # Intervals a day the form offers (the API takes more).
 SLOTS_PER_DAY = 2
 WEEKDAY_NAMES = {
@@ -128,6 +131,31 @@ class TimeOffForm(forms.Form):
         return data
 
 
+class BusyBlockForm(forms.Form):
+    busy_day = forms.DateField(
+        label=gettext_lazy("Busy day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    busy_from = forms.TimeField(
+        label=gettext_lazy("Busy from"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    busy_to = forms.TimeField(
+        label=gettext_lazy("Busy until"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=gettext_lazy("At or before the start: the next day."),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("What it is (only you and recruiters see it)"), required=False, max_length=200
+    )
+
+    def span(self, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+        """The local times as UTC instants (DST as for weekly hours); an end at or
+        before the start is on the next day."""
+        data = self.cleaned_data
+        day, start, end = data["busy_day"], data["busy_from"], data["busy_to"]
+        end_day = day + dt.timedelta(days=1) if end <= start else day
+        return local_instant(day, start, zone), local_instant(end_day, end, zone, fold=1)
+
+
 class FeedForm(forms.Form):
     url = forms.CharField(
         label=gettext_lazy("Secret address of your calendar (iCalendar)"),
@@ -147,7 +175,13 @@ class LimitsForm(forms.Form):
     )
 
 
-FORMS = {"hours": WeeklyHoursForm, "time_off": TimeOffForm, "feed": FeedForm, "limits": LimitsForm}
+FORMS = {
+    "hours": WeeklyHoursForm,
+    "time_off": TimeOffForm,
+    "busy": BusyBlockForm,
+    "feed": FeedForm,
+    "limits": LimitsForm,
+}
 
 
 def _me(request: HttpRequest) -> Interviewer:
@@ -161,6 +195,7 @@ def _forms(person: Interviewer, rows: list[WeeklyHours], feed: CalendarFeed | No
     return {
         "hours": WeeklyHoursForm(initial=WeeklyHoursForm.initial_for(rows)),
         "time_off": TimeOffForm(),
+        "busy": BusyBlockForm(),
         "feed": FeedForm(initial={"url": feed.url if feed else ""}),
         "limits": LimitsForm(
             initial={"per_day": person.max_interviews_per_day, "per_week": person.max_interviews_per_week}
@@ -189,6 +224,12 @@ def _perform(request: HttpRequest, person: Interviewer, action: str, form: forms
             by=by,
         )
         return _("Your time off is added.")
+    if action == "busy":
+        starts_at, ends_at = form.span(ZoneInfo(person.time_zone))
+        services.add_busy_block(
+            interviewer=person, starts_at=starts_at, ends_at=ends_at, summary=data["summary"], by=by
+        )
+        return _("Your busy time is added.")
     if action == "feed":
         services.set_calendar_feed(interviewer=person, url=data["url"], by=by)
         return (
@@ -219,6 +260,16 @@ def my_availability(request: HttpRequest) -> HttpResponse:
             services.remove_time_off(time_off=away, by=request.user)
             messages.success(request, _("That time off is removed."))
             return redirect("my_availability")
+        if action == "remove_busy":
+            try:
+                block = BusyBlock.objects.get(
+                    pk=int(request.POST.get("busy", "")), interviewer=person, source=BusySource.MANUAL
+                )
+            except (ValueError, ObjectDoesNotExist):
+                raise Http404 from None
+            services.remove_busy_block(block=block, by=request.user)
+            messages.success(request, _("That busy time is removed."))
+            return redirect("my_availability")
         if action not in FORMS:
             return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
         form = FORMS[action](request.POST)
@@ -237,11 +288,17 @@ def my_availability(request: HttpRequest) -> HttpResponse:
     time_off = list(
         TimeOff.objects.filter(interviewer=person, ends_at__gt=now).order_by("starts_at", "id")[:TIME_OFF_SHOWN]
     )
+    busy = list(
+        BusyBlock.objects.filter(interviewer=person, source=BusySource.MANUAL, ends_at__gt=now).order_by(
+            "starts_at", "id"
+        )[:BUSY_SHOWN]
+    )
     context = {
         "person": person,
         "forms": page_forms,
         "feed": feed,
         "time_off": time_off,
+        "busy": busy,
         "default_per_day": settings.HIRING_MAX_INTERVIEWS_PER_DAY,
         "default_per_week": settings.HIRING_MAX_INTERVIEWS_PER_WEEK,
         "uses_summary": not rows,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -13,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hiring import services
-from hiring.models import AvailabilityRequest, InterviewerPool, LoopStatus, RoundKind, RoundStatus
+from hiring.models import AvailabilityRequest, Interviewer, InterviewerPool, LoopStatus, RoundKind, RoundStatus
+from hiring.services.availability import HoursSpec
 from tests.factories import ANY_HOUR, InterviewerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +110,10 @@ def test_the_picker_finds_people_by_name_and_says_who_is_qualified_and_free(recr
     pool = InterviewerPool.objects.create(kind=RoundKind.TECHNICAL)
     pool.members.add(world.interviewers[1])
     busy_at = timezone.now() + dt.timedelta(days=6)
+    # Round the clock, so "free" here is about booked rounds only, whatever the hour.
+    round_the_clock = [HoursSpec(weekday=d, start=dt.time(0, 0), end=dt.time(0, 0)) for d in range(1, 8)]
+    for person in Interviewer.objects.all():
+        services.set_weekly_hours(interviewer=person, intervals=round_the_clock, by=None)
     other = world.start_loop()
     services.schedule_round(
         round=other.rounds.get(kind=RoundKind.TECHNICAL),
@@ -152,6 +158,43 @@ def test_the_picker_answers_in_constant_queries_and_bounded_rows(recruiter_clien
     big_queries, rows = count()
     assert big_queries == small_queries
     assert rows == 20
+
+
+def test_the_picker_is_free_only_inside_weekly_hours_and_outside_time_off_and_busy_blocks(recruiter_client, world):
+    round_ = world.start_loop().rounds.get(kind=RoundKind.TECHNICAL)
+    url = reverse("admin:hiring_round_interviewers", args=[round_.pk])
+    night, away, blocked, fine = world.interviewers[:4]
+    for person in (night, away, blocked, fine):
+        person.time_zone = "Asia/Tokyo"
+        person.save(update_fields=["time_zone"])
+    every_day = [HoursSpec(weekday=d, start=dt.time(8, 0), end=dt.time(20, 0)) for d in range(1, 8)]
+    for person in (away, blocked, fine):
+        services.set_weekly_hours(interviewer=person, intervals=every_day, by=None)
+    night_shift = [HoursSpec(weekday=d, start=dt.time(22, 0), end=dt.time(6, 0)) for d in range(1, 8)]
+    services.set_weekly_hours(interviewer=night, intervals=night_shift, by=None)
+    day = (timezone.now() + dt.timedelta(days=5)).astimezone(ZoneInfo("Asia/Tokyo")).date()
+    at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=ZoneInfo("Asia/Tokyo"))
+    services.add_time_off(
+        interviewer=away, starts_at=at - dt.timedelta(hours=2), ends_at=at + dt.timedelta(hours=6), by=None
+    )
+    services.add_busy_block(
+        interviewer=blocked, starts_at=at + dt.timedelta(minutes=30), ends_at=at + dt.timedelta(hours=1), by=None
+    )
+
+    found = {
+        p["id"]: p["free"]
+        for p in recruiter_client.get(url, {"q": "ivy", "starts_at": at.isoformat()}).json()["results"]
+    }
+    assert found[fine.pk] is True
+    assert found[night.pk] is False  # 10:00 is outside 22:00-06:00
+    assert found[away.pk] is False
+    assert found[blocked.pk] is False
+    late = at.replace(hour=23)  # inside the night shift, outside the others' hours
+    found = {
+        p["id"]: p["free"]
+        for p in recruiter_client.get(url, {"q": "ivy", "starts_at": late.isoformat()}).json()["results"]
+    }
+    assert found[night.pk] is True and found[fine.pk] is False
 
 
 def test_the_schedule_form_lists_a_bounded_choice_qualified_first(recruiter_client, world):

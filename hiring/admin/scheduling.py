@@ -211,7 +211,9 @@ def picker_results(
     *, round_: Round, query: str, starts_at: dt.datetime | None, limit: int = PICKER_LIMIT
 ) -> list[dict]:
     """Active interviewers matching `query` (name or email), qualified ones first, each
-    with whether they are qualified for the round's kind (pool) and free at `starts_at`.
+    with whether they are qualified for the round's kind (pool) and free at `starts_at`:
+    inside their weekly hours, not on time off, in a busy block or another booked round
+    (scheduling.availability.free_intervals over the rows shown).
     A constant number of queries, at most `limit` rows."""
     from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
@@ -247,10 +249,13 @@ def picker_results(
                 ).exclude(pk=round_.pk)
             )
         )
-    people = people.order_by("-qualified", "user__first_name", "user__last_name", "pk")[:limit]
+    people = list(people.order_by("-qualified", "user__first_name", "user__last_name", "pk")[:limit])
+    free = _free_at(round_, [p.pk for p in people], starts_at) if starts_at is not None else {}
     results = []
     for person in people:
         busy = getattr(person, "busy", None)
+        if busy is not None and not free.get(person.pk, False):
+            busy = True
         results.append(
             {
                 "id": person.pk,
@@ -265,6 +270,22 @@ def picker_results(
             }
         )
     return results
+
+
+def _free_at(round_: Round, ids: list[int], starts_at: dt.datetime) -> dict[int, bool]:
+    """Whether each person's free time (weekly hours less time off, busy blocks and booked
+    rounds) covers the round at `starts_at`; the round's own booking does not count
+    against its interviewer. Five queries whatever the number of people."""
+    from hiring.models import BOOKED_ROUND_STATUSES
+    from hiring.scheduling.availability import covers, free_intervals
+
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    windows = free_intervals(interviewer_ids=ids, start=starts_at, end=ends_at)
+    if round_.interviewer_id in windows and round_.status in BOOKED_ROUND_STATUSES and round_.starts_at:
+        own_end = round_.booked_until or round_.starts_at + dt.timedelta(minutes=round_.duration_minutes)
+        own = (max(round_.starts_at, starts_at), min(own_end, ends_at))
+        windows[round_.interviewer_id] = [*windows[round_.interviewer_id], own]
+    return {pk: covers(w, starts_at, ends_at) for pk, w in windows.items()}
 
 
 def _pool_condition(kind: str):

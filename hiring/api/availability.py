@@ -4,6 +4,8 @@
     PATCH  /api/v1/interviewers/{id}/availability/              {weekly_hours?, max_interviews_per_day?, ...}
     POST   /api/v1/interviewers/{id}/time-off/                  {starts_at, ends_at, reason?}
     DELETE /api/v1/interviewers/{id}/time-off/{time_off_id}/
+    POST   /api/v1/interviewers/{id}/busy/                      {starts_at, ends_at, summary?}
+    DELETE /api/v1/interviewers/{id}/busy/{busy_id}/             (busy times added by hand only)
     GET    /api/v1/pools/   GET /api/v1/pools/{kind}/            (anyone signed in)
     POST   /api/v1/pools/   {kind, members, description?}         (recruiters: create or replace)
     DELETE /api/v1/pools/{kind}/                                 (recruiters)
@@ -71,6 +73,12 @@ class BusySerializer(serializers.Serializer):
     ends_at = UTCDateTimeField()
     source = serializers.ChoiceField(choices=BusySource.choices)
     summary = serializers.CharField()
+
+
+class BusyInputSerializer(serializers.Serializer):
+    starts_at = UTCDateTimeField()
+    ends_at = UTCDateTimeField()
+    summary = TextField(max_length=200, allow_blank=True, default="")
 
 
 class FeedSerializer(serializers.Serializer):
@@ -159,7 +167,13 @@ class InterviewerAvailabilityViewSet(ApiViewSet):
     queryset = Interviewer.objects.none()  # the model, for the schema
     serializer_class = AvailabilitySerializer
     pagination_class = None
-    action_scopes = {"update_availability": WRITE_SCOPE, "add_time_off": WRITE_SCOPE, "remove_time_off": WRITE_SCOPE}
+    action_scopes = {
+        "update_availability": WRITE_SCOPE,
+        "add_time_off": WRITE_SCOPE,
+        "remove_time_off": WRITE_SCOPE,
+        "add_busy": WRITE_SCOPE,
+        "remove_busy": WRITE_SCOPE,
+    }
 
     def get_queryset(self):
         return Interviewer.objects.all()
@@ -234,6 +248,41 @@ class InterviewerAvailabilityViewSet(ApiViewSet):
         interviewer = self._interviewer(pk)
         away = get_object_or_404(TimeOff, pk=time_off_id, interviewer=interviewer)
         services.remove_time_off(time_off=away, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Add a busy time",
+        description="A busy time entered by hand; the calendar feed's come from the feed.",
+        request=BusyInputSerializer,
+        responses={201: BusySerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="busy")
+    def add_busy(self, request, pk=None):
+        interviewer = self._interviewer(pk)
+        data = self.input(BusyInputSerializer)
+        block = services.add_busy_block(
+            interviewer=interviewer,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            summary=data["summary"],
+            by=request.user,
+        )
+        return Response(BusySerializer(block).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove a busy time added by hand",
+        description="The calendar feed's busy times are not found here (404): change them in the calendar.",
+        request=None,
+        responses={204: None},
+        parameters=[
+            OpenApiParameter("busy_id", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH)
+        ],
+    )
+    @action(detail=True, methods=["delete"], url_path=rf"busy/(?P<busy_id>{ID_PATTERN})")
+    def remove_busy(self, request, pk=None, busy_id=None):
+        interviewer = self._interviewer(pk)
+        block = get_object_or_404(BusyBlock, pk=busy_id, interviewer=interviewer, source=BusySource.MANUAL)
+        services.remove_busy_block(block=block, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -59,7 +59,7 @@ DecisionByPosition = _row(
 DecisionByDepartment = _row(
     "TimeToDecisionByDepartment", texts=("department",), ints=("decided", "hired"), floats=("avg_days", "max_days")
 )
-STATES = list(insights.STATE_LABELS)
+STATES = [str(state) for state in insights.STATE_LABELS]  # plain strings: YAML cannot write an enum key
 StateOverall = _row("TimeInState", texts=("state",), ints=("stays",), floats=("avg_days",))
 StateByPosition = _row("TimeInStateByPosition", texts=("position", "department"), floats=STATES)
 StateByDepartment = _row("TimeInStateByDepartment", texts=("department",), floats=STATES)

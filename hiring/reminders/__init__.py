@@ -16,7 +16,9 @@ Time-zone policy (DESIGN.md rules 7 and 8)
   daylight-saving change moves a UTC instant, never the local hour, and every
   row has exactly one due instant, so nothing is sent twice or skipped when the
   clocks change.
-* Interviewers and recruiters have working hours (work_start to work_end on
+* Interviewers and recruiters have working hours: their weekly hours (per
+  weekday, across midnight; hours.py reads them through
+  hiring.scheduling.availability), else the summary (work_start to work_end on
   work_days). Candidates have none: they get the waking window
   settings.HIRING_CANDIDATE_HOURS, every day of the week.
 * Urgent, sent at once whatever the hour: the hour-before reminder, and the
