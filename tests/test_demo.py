@@ -2,6 +2,7 @@
 and candidates in every state, through the services."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -84,6 +85,11 @@ def test_the_demo_seeds_an_empty_sqlite_database_with_every_state(tmp_path):
     # The README's counts are the command's.
     readme = (ROOT / "README.md").read_text()
     assert "37 employees" in seeded.stdout and "37 employees" in readme
+    counts = re.search(r"Seeded (\d+) employees in (\d+) time zones, \w+ positions, (\d+) candidates", seeded.stdout)
+    employees, zones, candidates = counts.groups()
+    prose = " ".join(readme.split())
+    assert f"{employees} employees in {zones} time zones" in prose
+    assert f"{candidates} candidates in every state" in prose
 
     again = manage("seed_demo", env=env)
     assert again.returncode != 0 and "already has candidates" in again.stderr

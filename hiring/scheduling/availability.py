@@ -270,9 +270,13 @@ def _blocks(model, ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> 
     blocks: dict[int, list[tuple[int, int]]] = defaultdict(list)
     if not ids:
         return blocks
-    query = model.objects.filter(interviewer_id__in=ids, starts_at__lt=end, ends_at__gt=start).values_list(
-        "interviewer_id", _EpochMicros("starts_at"), _EpochMicros("ends_at")
-    )
+    overlapping = model.objects.filter(interviewer_id__in=ids, starts_at__lt=end, ends_at__gt=start)
+    if connections[overlapping.db].vendor != "postgresql":
+        # SQLite (the embedded default) has no EXTRACT(EPOCH ...): read datetimes, convert here.
+        for interviewer_id, starts_at, ends_at in overlapping.values_list("interviewer_id", "starts_at", "ends_at"):
+            blocks[interviewer_id].append((_micros(starts_at), _micros(ends_at)))
+        return blocks
+    query = overlapping.values_list("interviewer_id", _EpochMicros("starts_at"), _EpochMicros("ends_at"))
     # The cursor's plain integer tuples: the ORM would run a converter on every value.
     with connections[query.db].cursor() as cursor:
         cursor.execute(*query.query.sql_with_params())
