@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
@@ -1377,7 +1377,7 @@ class MessageTemplateTranslation(models.Model):
         MessageTemplate, on_delete=models.CASCADE, related_name="translations", verbose_name=_("template")
     )
     language = models.CharField(_("language"), max_length=10, choices=language_choices)
-    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    subject = models.CharField(max_length=200, verbose_name=pgettext_lazy("email", "subject"))
     body = models.TextField(max_length=10000, verbose_name=_("body"))
 
     class Meta:
