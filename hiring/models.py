@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
@@ -184,7 +184,7 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     guidance = models.TextField(_("guidance"), blank=True, help_text=_("What a strong answer shows."))
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["competency", "id"]
@@ -314,9 +314,13 @@ class Candidate(models.Model):
     # Stored under a random name; what the candidate called it is kept beside it.
     resume = models.FileField(_("résumé"), storage=resume_storage, max_length=200, blank=True, editable=False)
     resume_name = models.CharField(_("résumé file name"), max_length=255, blank=True, editable=False)
-    resume_content_type = models.CharField(max_length=100, blank=True, editable=False)
-    resume_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    resume_uploaded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resume_content_type = models.CharField(
+        max_length=100, blank=True, editable=False, verbose_name=_("résumé content type")
+    )
+    resume_size = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("résumé size"))
+    resume_uploaded_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("résumé uploaded at")
+    )
 
     class Meta:
         verbose_name = _("candidate")
@@ -483,7 +487,7 @@ class Round(models.Model):
     )
     # A copy of loop.created_at kept by PostgreSQL triggers (migration 0023), so insights read the
     # rounds of a period's loops from one index range instead of scanning every round.
-    loop_created_at = models.DateTimeField(null=True, editable=False)
+    loop_created_at = models.DateTimeField(null=True, editable=False, verbose_name=_("loop created at"))
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("competencies"))
     # Bumped on every reschedule; calendar invitations carry it as SEQUENCE.
     sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
@@ -512,7 +516,13 @@ class Round(models.Model):
     # The plan's round it was made from (start_loop), for its interview kit; null for a
     # round added by hand.
     template = models.ForeignKey(
-        RoundTemplate, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+        RoundTemplate,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("round template"),
     )
 
     class Meta:
@@ -624,7 +634,7 @@ class Scorecard(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # A copy of the round's loop.created_at kept by PostgreSQL triggers (migration 0023): insights.
-    loop_created_at = models.DateTimeField(null=True, editable=False)
+    loop_created_at = models.DateTimeField(null=True, editable=False, verbose_name=_("loop created at"))
 
     class Meta:
         verbose_name = _("scorecard")
@@ -695,12 +705,16 @@ class RejectionReason(models.Model):
 
     Reference data: a reason in use is deactivated, never deleted (decisions point at it)."""
 
-    code = models.SlugField(max_length=50, unique=True, help_text=_("A stable code for the API and reports."))
-    label = models.CharField(max_length=120)
-    is_active = models.BooleanField(default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(
+        max_length=50, unique=True, help_text=_("A stable code for the API and reports."), verbose_name=_("code")
+    )
+    label = models.CharField(max_length=120, verbose_name=_("label"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
         ordering = ["order", "label"]
 
     def __str__(self) -> str:
@@ -770,10 +784,10 @@ class EventKind(models.TextChoices):
 
 
 class AvailabilityRequestState(models.TextChoices):
-    OPEN = "open", "Open"
-    USED = "used", "Used"  # answered; the link still works to change the answer while open
-    SUPERSEDED = "superseded", "Superseded"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    USED = "used", _("Used")  # answered; the link still works to change the answer while open
+    SUPERSEDED = "superseded", _("Superseded")
+    CLOSED = "closed", _("Closed")
 
 
 class AvailabilityRequest(models.Model):
@@ -783,17 +797,24 @@ class AvailabilityRequest(models.Model):
     revoked: a newer request supersedes it, closing the loop closes it. Only one
     request per loop is open at a time (a constraint)."""
 
-    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="availability_requests")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    loop = models.ForeignKey(
+        Loop, on_delete=models.CASCADE, related_name="availability_requests", verbose_name=_("loop")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     state = models.CharField(
-        max_length=20, choices=AvailabilityRequestState.choices, default=AvailabilityRequestState.OPEN
+        max_length=20,
+        choices=AvailabilityRequestState.choices,
+        default=AvailabilityRequestState.OPEN,
+        verbose_name=_("state"),
     )
     # How many working days the page offers, from the day after the request.
-    days = models.PositiveSmallIntegerField(default=10)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveSmallIntegerField(default=10, verbose_name=_("days"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
 
     class Meta:
+        verbose_name = _("availability request")
+        verbose_name_plural = _("availability requests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -814,16 +835,32 @@ class AvailabilityRequest(models.Model):
 class CandidateAvailability(models.Model):
     """A window the candidate said they can do, in UTC (they chose it in their own zone)."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="availability")
-    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.CASCADE, related_name="candidate_windows")
-    request = models.ForeignKey(
-        AvailabilityRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="windows"
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="availability", verbose_name=_("candidate")
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    loop = models.ForeignKey(
+        Loop,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="candidate_windows",
+        verbose_name=_("loop"),
+    )
+    request = models.ForeignKey(
+        AvailabilityRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="windows",
+        verbose_name=_("availability request"),
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("candidate availability")
+        verbose_name_plural = _("candidate availability")
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="candidate_window_positive"),
@@ -1127,6 +1164,10 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=50, primary_key=True, verbose_name=_("name"))
     at = models.DateTimeField(verbose_name=_("at"))
 
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -1140,13 +1181,13 @@ class Heartbeat(models.Model):
 # hiring/scheduling/availability.py, never field by field.
 
 ISO_WEEKDAYS = [
-    (1, "Monday"),
-    (2, "Tuesday"),
-    (3, "Wednesday"),
-    (4, "Thursday"),
-    (5, "Friday"),
-    (6, "Saturday"),
-    (7, "Sunday"),
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
 ]
 
 
@@ -1159,15 +1200,17 @@ class WeeklyHours(models.Model):
     13:00-17:00); a Sunday-Thursday week is rows on 7, 1, 2, 3, 4.
     """
 
-    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="weekly_hours")
-    weekday = models.PositiveSmallIntegerField(choices=ISO_WEEKDAYS)
-    start = models.TimeField()
-    end = models.TimeField(help_text="At or before the start: ends the next day.")
+    interviewer = models.ForeignKey(
+        Interviewer, on_delete=models.CASCADE, related_name="weekly_hours", verbose_name=_("interviewer")
+    )
+    weekday = models.PositiveSmallIntegerField(choices=ISO_WEEKDAYS, verbose_name=_("weekday"))
+    start = models.TimeField(verbose_name=_("start"))
+    end = models.TimeField(help_text=_("At or before the start: ends the next day."), verbose_name=_("end"))
 
     class Meta:
         ordering = ["interviewer", "weekday", "start"]
-        verbose_name = "weekly hours"
-        verbose_name_plural = "weekly hours"
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly hours")
         constraints = [
             models.CheckConstraint(condition=Q(weekday__gte=1, weekday__lte=7), name="weekly_hours_weekday"),
             models.UniqueConstraint(fields=["interviewer", "weekday", "start"], name="weekly_hours_unique_start"),
@@ -1184,16 +1227,18 @@ class WeeklyHours(models.Model):
 class TimeOff(models.Model):
     """A stretch the interviewer is away (holiday, leave): [starts_at, ends_at), UTC."""
 
-    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="time_off")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    interviewer = models.ForeignKey(
+        Interviewer, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("interviewer")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["interviewer", "starts_at"]
-        verbose_name = "time off"
-        verbose_name_plural = "time off"
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_ends_after_start"),
         ]
@@ -1204,8 +1249,8 @@ class TimeOff(models.Model):
 
 
 class BusySource(models.TextChoices):
-    MANUAL = "manual", "Entered by hand"
-    FEED = "feed", "Calendar feed"
+    MANUAL = "manual", _("Entered by hand")
+    FEED = "feed", _("Calendar feed")
 
 
 class BusyBlock(models.Model):
@@ -1215,15 +1260,21 @@ class BusyBlock(models.Model):
     ones stay until removed. The summary is the interviewer's own: never shown to others.
     """
 
-    interviewer = models.ForeignKey(Interviewer, on_delete=models.CASCADE, related_name="busy_blocks")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    source = models.CharField(max_length=10, choices=BusySource.choices, default=BusySource.MANUAL)
-    uid = models.CharField(max_length=255, blank=True, help_text="The feed event's UID.")
-    summary = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    interviewer = models.ForeignKey(
+        Interviewer, on_delete=models.CASCADE, related_name="busy_blocks", verbose_name=_("interviewer")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    source = models.CharField(
+        max_length=10, choices=BusySource.choices, default=BusySource.MANUAL, verbose_name=_("source")
+    )
+    uid = models.CharField(max_length=255, blank=True, help_text=_("The feed event's UID."), verbose_name=_("UID"))
+    summary = models.CharField(max_length=200, blank=True, verbose_name=_("summary"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("busy block")
+        verbose_name_plural = _("busy blocks")
         ordering = ["interviewer", "starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="busy_block_ends_after_start"),
@@ -1239,9 +1290,9 @@ class BusyBlock(models.Model):
 
 
 class FeedStatus(models.TextChoices):
-    NEVER = "never", "Not imported yet"
-    OK = "ok", "Imported"
-    FAILED = "failed", "Failed"
+    NEVER = "never", _("Not imported yet")
+    OK = "ok", _("Imported")
+    FAILED = "failed", _("Failed")
 
 
 class CalendarFeed(models.Model):
@@ -1249,15 +1300,21 @@ class CalendarFeed(models.Model):
     publish), imported into feed busy blocks by the beat task. The URL is a secret: it is
     shown to its owner and to recruiters only, never in anyone else's output."""
 
-    interviewer = models.OneToOneField(Interviewer, on_delete=models.CASCADE, related_name="calendar_feed")
-    url = models.URLField(max_length=2000)
-    last_import_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(max_length=10, choices=FeedStatus.choices, default=FeedStatus.NEVER)
-    last_error = models.CharField(max_length=500, blank=True)
-    last_event_count = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    interviewer = models.OneToOneField(
+        Interviewer, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("interviewer")
+    )
+    url = models.URLField(max_length=2000, verbose_name=_("url"))
+    last_import_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last import at"))
+    last_status = models.CharField(
+        max_length=10, choices=FeedStatus.choices, default=FeedStatus.NEVER, verbose_name=_("last status")
+    )
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    last_event_count = models.PositiveIntegerField(default=0, verbose_name=_("last event count"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
         ordering = ["interviewer"]
         constraints = [
             models.CheckConstraint(condition=Q(last_status__in=FeedStatus.values), name="calendar_feed_status_valid"),
@@ -1275,11 +1332,13 @@ class InterviewerPool(models.Model):
     no pool of its own: its pool is the trained bar raisers (Interviewer.is_bar_raiser).
     """
 
-    kind = models.CharField(max_length=20, choices=RoundKind.choices, unique=True)
-    description = models.CharField(max_length=200, blank=True)
-    members = models.ManyToManyField(Interviewer, blank=True, related_name="pools")
+    kind = models.CharField(max_length=20, choices=RoundKind.choices, unique=True, verbose_name=_("kind"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    members = models.ManyToManyField(Interviewer, blank=True, related_name="pools", verbose_name=_("members"))
 
     class Meta:
+        verbose_name = _("interviewer pool")
+        verbose_name_plural = _("interviewer pools")
         ordering = ["kind"]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="bar_raiser"), name="pool_not_bar_raiser"),
@@ -1296,11 +1355,13 @@ class MessageTemplate(models.Model):
     """A message recruiters send candidates, written once per language
     (MessageTemplateTranslation). Reference data, edited in the admin."""
 
-    name = models.CharField(max_length=120, unique=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -1312,12 +1373,16 @@ class MessageTemplateTranslation(models.Model):
     {candidate_name} are filled by hiring/messaging.py with str.format_map over a
     fixed list: the text is never run as a Django template."""
 
-    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="translations")
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.CASCADE, related_name="translations", verbose_name=_("template")
+    )
     language = models.CharField(_("language"), max_length=10, choices=language_choices)
-    subject = models.CharField(max_length=200)
-    body = models.TextField(max_length=10000)
+    subject = models.CharField(max_length=200, verbose_name=pgettext_lazy("email", "subject"))
+    body = models.TextField(max_length=10000, verbose_name=_("body"))
 
     class Meta:
+        verbose_name = _("message template translation")
+        verbose_name_plural = _("message template translations")
         ordering = ["template", "language"]
         constraints = [
             models.UniqueConstraint(fields=["template", "language"], name="message_translation_once_per_language"),

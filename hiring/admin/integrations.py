@@ -130,11 +130,11 @@ class ApiTokenAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
         about = f"The API key of “{token.name}”, acting as {token.user}. Send it as: Authorization: Bearer <key>."
         return token, raw, about
 
-    @admin.display(description="scopes")
+    @admin.display(description=_("scopes"))
     def scope_list(self, token: ApiToken) -> str:
         return ", ".join(token.scopes)
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, token: ApiToken) -> str:
         if token.revoked_at is not None:
             return "revoked"
@@ -223,7 +223,7 @@ class WebhookSubscriptionAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
         ) % {"url": subscription.url}
         return subscription, subscription.secret, about
 
-    @admin.display(description="events")
+    @admin.display(description=_("events"))
     def event_list(self, subscription: WebhookSubscription) -> str:
         return ", ".join(subscription.events) or "all"
 
@@ -310,7 +310,7 @@ class WebhookDeliveryAdmin(RetryMixin, ReadOnlyAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="event", ordering="event__kind")
+    @admin.display(description=_("event"), ordering="event__kind")
     def event_kind(self, delivery: WebhookDelivery) -> str:
         return format_html("{} <small>#{}</small>", delivery.event.kind, delivery.event_id)
 
@@ -356,6 +356,6 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="error")
+    @admin.display(description=_("error"))
     def short_error(self, attempt: WebhookAttempt) -> str:
         return attempt.error[:80]

@@ -106,7 +106,7 @@ def reference_choices(request) -> tuple[list[tuple[int, str]], list[tuple[int, s
 
 
 class PositionFilter(admin.SimpleListFilter):
-    title = "position"
+    title = _("position")
     parameter_name = "position"
 
     def lookups(self, request, model_admin):
@@ -133,7 +133,7 @@ class DepartmentFilter(admin.SimpleListFilter):
 
 
 class FeedbackOverdueFilter(admin.SimpleListFilter):
-    title = "feedback"
+    title = _("feedback")
     parameter_name = "feedback"
 
     def lookups(self, request, model_admin):
@@ -791,7 +791,7 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Cancel rounds",
+            "title": _("Cancel rounds"),
             "form": form,
             "queryset": queryset,
             "loops": [],

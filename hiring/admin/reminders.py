@@ -76,7 +76,7 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
     def due(self, reminder: Reminder) -> str:
         return format_local(reminder.due_at, reminder.time_zone)
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, reminder: Reminder) -> str:
         if reminder.status == ReminderStatus.SENT and reminder.sent_at:
             # ISO 8601, the same in every language (the admin's technical lists use it).

@@ -511,7 +511,7 @@ def withdraw_action(model_admin, request, queryset, loops):
         return None
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Withdraw candidates",
+        "title": _("Withdraw candidates"),
         "form": form,
         "loops": loops.select_related("candidate", "position"),
         "queryset": queryset,
@@ -525,11 +525,11 @@ def withdraw_action(model_admin, request, queryset, loops):
 def round_actions(round_: Round) -> str:
     links = []
     if round_.status == RoundStatus.PLANNED:
-        links.append(("schedule", "Schedule"))
+        links.append(("schedule", _("Schedule")))
     if round_.status == RoundStatus.SCHEDULED:
-        links += [("schedule", "Reschedule"), ("held", "Mark held"), ("no-show", "No-show")]
+        links += [("schedule", _("Reschedule")), ("held", _("Mark held")), ("no-show", _("No-show"))]
     if round_.status in (RoundStatus.PLANNED, RoundStatus.SCHEDULED):
-        links.append(("cancel", "Cancel"))
+        links.append(("cancel", _("Cancel")))
     if not round_.loop.is_open:
         return ""
     return format_html_join(
