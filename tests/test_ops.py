@@ -144,6 +144,11 @@ def test_a_routine_sweep_that_went_well_does_not_bury_the_request_log(log_lines)
     assert logging.getLogger("celery.app.trace").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("celery.beat").getEffectiveLevel() == logging.WARNING
     assert logging_config(fmt="plain", level="DEBUG")["loggers"]["celery.app.trace"]["level"] == "DEBUG"
+    # A sweep that a request caused is not routine: its line carries the request's id, at INFO.
+    tasks.sweep_webhooks.apply(headers={"hiring_request_id": "req-sweep-00001"})
+    records = [json.loads(line) for line in log_lines()]
+    [line] = [r for r in records if r.get("task_name") == "hiring.tasks.sweep_webhooks"]
+    assert line["request_id"] == "req-sweep-00001" and line["level"] == "INFO"
 
 
 @pytest.mark.parametrize(

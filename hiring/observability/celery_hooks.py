@@ -70,8 +70,10 @@ def _task_finished(sender=None, task_id=None, task=None, args=None, retval=None,
             # One line per task, still inside its context: it carries the request id
             # (Celery's own "succeeded" line is written by the pool's parent, without it).
             # A beat sweep that went well is routine (every few seconds): DEBUG, so it does not
-            # bury the request log; anything else, and every other task, at INFO.
-            level = logging.DEBUG if state == "SUCCESS" and name in _routine_tasks() else logging.INFO
+            # bury the request log; anything else, and every other task, at INFO. A sweep that a
+            # request caused carries that request's id (not its own task id): not routine.
+            routine = name in _routine_tasks() and context.request_id.get() == task_id
+            level = logging.DEBUG if state == "SUCCESS" and routine else logging.INFO
             log.log(
                 level,
                 "%s %s %.1fms",
