@@ -85,21 +85,22 @@ def test_a_template_is_written_in_the_candidates_language_and_local_time(world, 
     with translation.override("es"):
         tokyo = format_local(first.starts_at, "Asia/Tokyo")
     assert rendered.body == f"Hola Lucía Pérez, nos vemos el {tokyo}. {world.recruiter.get_full_name()}"
-    assert "JST" in tokyo  # the candidate's zone, not the recruiter's or UTC
+    # The candidate's zone (not the recruiter's or UTC), named in their language by CLDR.
+    assert "Japón" in tokyo
 
 
 def test_a_language_without_text_falls_back_to_english_and_says_so(world, template):
-    loop = ahead(world, full_name="Ana Souza", time_zone="America/Sao_Paulo", preferred_language="pt")
+    loop = ahead(world, full_name="Ana Souza", time_zone="America/Sao_Paulo", preferred_language="pt-br")
     rendered = render_template_for(template, recipients_for_loops([loop.pk])[0])
     assert (rendered.language, rendered.fell_back) == ("en", True)
     assert rendered.subject == "Your next interview for Backend Engineer"
 
     page = signed_in(world.recruiter).post(
         reverse("admin:hiring_candidate_message", args=[loop.candidate_id]),
-        {"do": "load", "loop": loop.pk, "template": template.pk, "language": "pt", "subject": "", "body": ""},
+        {"do": "load", "loop": loop.pk, "template": template.pk, "language": "pt-br", "subject": "", "body": ""},
     )
     assert page.status_code == 200
-    assert "“Next interview” has no Portuguese text; this message is in English." in page.content.decode()
+    assert "“Next interview” has no Brazilian Portuguese text; this message is in English." in page.content.decode()
 
 
 @pytest.mark.parametrize(
