@@ -407,6 +407,17 @@ CELERY_BEAT_SCHEDULE["hiring-retention-sweep"] = {
     # A run missed during an outage is not worth replaying: the next one catches up.
     "options": {"expires": float(HIRING_RETENTION_SWEEP_SECONDS)},
 }
+# --- Insights rollups (issue 12) ---------------------------------------------------------
+# PostgreSQL keeps per-day rollups of the insights figures (hiring/services/insights.py); beat
+# folds the buckets that writes marked every HIRING_INSIGHTS_REFRESH_SECONDS. The page is exact
+# whatever the lag: it reads buckets not folded in yet from the raw rows.
+HIRING_INSIGHTS_REFRESH_SECONDS = env_int("HIRING_INSIGHTS_REFRESH_SECONDS", 60, minimum=5)
+CELERY_BEAT_SCHEDULE["hiring-insights-refresh"] = {
+    "task": "hiring.tasks.refresh_insights",
+    "schedule": float(HIRING_INSIGHTS_REFRESH_SECONDS),
+    "options": {"expires": float(HIRING_INSIGHTS_REFRESH_SECONDS)},
+}
+
 # --- Sign-in: passwords, lock-out, single sign-on (issue 11) ---------------------
 
 LOGIN_URL = "login"

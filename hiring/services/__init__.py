@@ -41,6 +41,7 @@ from hiring.services.common import (
     record_event,
 )
 from hiring.services.decisions import decide, withdraw
+from hiring.services.insights import mark_all_insights, mark_stale_targets, refresh_insights
 from hiring.services.integrations import (
     API_KEY_PREFIX,
     API_SCOPES,
@@ -115,13 +116,16 @@ __all__ = [
     "export_candidate",
     "feedback_allowance",
     "hash_api_key",
+    "mark_all_insights",
     "mark_no_show",
     "mark_round_held",
+    "mark_stale_targets",
     "note_api_token_use",
     "person_history",
     "propose_schedule",
     "record_event",
     "record_feed_failure",
+    "refresh_insights",
     "remove_busy_block",
     "remove_pool",
     "remove_resume",
