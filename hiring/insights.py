@@ -1,15 +1,22 @@
 """Hiring insights: how the loops run (reads only).
 
-Every figure is one SQL aggregate over the loops *started* in the period (the
-cohort: Loop.created_at, read from loop_created_idx), narrowed to a position or
-a department, and for a hiring manager to the positions they manage. A page or
-an API call costs the same dozen queries whatever the number of loops; each
-result has one row per position, round kind or interviewer, never per loop.
-Python only shapes those small results (department totals from the positions'
-sums, the calibration z-scores across interviewers).
+Every figure is about the loops *started* in the period (the cohort: Loop.created_at), narrowed
+to a position or a department, and for a hiring manager to the positions they manage. Each is a
+ratio of sums, a sum or a maximum, so each is added up from parts (Partials): per position, per
+position and round kind, per position and interviewer. The parts come from two places:
 
-The period is bounded: 90 days by default, at most MAX_PERIOD_DAYS, so the
-cost follows the loops of the period, not the whole history.
+- on PostgreSQL, the whole UTC days inside the period from the rollups (one row per day and
+  position [and kind or interviewer], kept by hiring/services/insights.py), so the cost follows
+  the days and positions of the period, not the number of loops;
+- from the raw rows (raw_partials: SQL aggregates over loops, rounds, scorecards, ratings and
+  state events), for the hours at either end of the viewer's days, for the buckets a write has
+  marked since their refresh, and for everything on other databases.
+
+A page or an API call costs the same dozen queries whatever the number of loops; each result has
+one row per position, round kind or interviewer, never per loop. Python only shapes those small
+results (department totals from the positions' sums, the calibration z-scores).
+
+The period is bounded: 90 days by default, at most MAX_PERIOD_DAYS.
 """
 
 from __future__ import annotations

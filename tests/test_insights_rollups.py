@@ -239,7 +239,8 @@ def test_the_refresh_command_rebuilds_every_bucket(company, world, settings):
     assert InsightsLoopDay.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# Real commits on two connections; the rows the migrations seed (groups, rejection reasons) come back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_that_commits_while_a_refresh_runs_keeps_its_mark(company, world, settings):
     """The refresh reads the marks it will clear before it reads the rows: a write still open
     then is not in its figures, and its own mark outlives the refresh."""
@@ -270,3 +271,12 @@ def test_a_write_that_commits_while_a_refresh_runs_keeps_its_mark(company, world
     folded, raw = both_ways(settings, User.objects.get(pk=world.recruiter.pk))
     assert folded == raw
     assert {r["department"]: r["count"] for r in folded["veto_by_department"]} == {"Engineering": 4}
+
+
+def test_beat_folds_the_marks_with_the_refresh_task(company, settings):
+    from hiring import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["hiring-insights-refresh"]["task"] == tasks.refresh_insights.name
+    assert marked()
+    assert tasks.refresh_insights() >= 1
+    assert not marked()
