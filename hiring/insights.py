@@ -49,6 +49,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lead
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hiring.models import (
     OPEN_LOOP_STATUSES,
@@ -87,7 +88,7 @@ CLOSED = "closed"
 
 STATE_LABELS = {
     LoopStatus.DRAFT: _("Draft"),
-    LoopStatus.SCHEDULED: _("Scheduled"),
+    LoopStatus.SCHEDULED: pgettext_lazy("loop status", "Scheduled"),  # the same entry as LoopStatus
     LoopStatus.IN_PROGRESS: _("In progress"),
     LoopStatus.AWAITING_DECISION: _("Awaiting decision"),
 }

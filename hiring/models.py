@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The one place that says what a name, an address and a zone may hold (migrations name
@@ -354,12 +354,13 @@ class Candidate(models.Model):
 
 class LoopStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SCHEDULED = "scheduled", _("Scheduled")
+    # "Scheduled" with a context each: a loop and a round differ in gender in es, pt-br, ar.
+    SCHEDULED = "scheduled", pgettext_lazy("loop status", "Scheduled")
     IN_PROGRESS = "in_progress", _("In progress")
     AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
     HIRED = "hired", _("Hired")
     REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("loop status", "Withdrawn")
 
 
 OPEN_LOOP_STATUSES = [
@@ -449,10 +450,10 @@ class Loop(models.Model):
 
 class RoundStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    SCHEDULED = "scheduled", _("Scheduled")
+    SCHEDULED = "scheduled", pgettext_lazy("round status", "Scheduled")
     HELD = "held", _("Held")
     SUBMITTED = "submitted", _("Scorecard in")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("round status", "Cancelled")
     NO_SHOW = "no_show", _("No-show")
 
 
@@ -754,30 +755,33 @@ class Decision(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CANDIDATE_CREATED = "candidate.created"
-    CANDIDATE_UPDATED = "candidate.updated"
-    LOOP_CREATED = "loop.created"
-    LOOP_SCHEDULED = "loop.scheduled"
-    LOOP_STATUS_CHANGED = "loop.status_changed"
-    ROUND_ADDED = "round.added"
-    ROUND_SCHEDULED = "round.scheduled"
-    ROUND_RESCHEDULED = "round.rescheduled"
-    ROUND_CANCELLED = "round.cancelled"
-    ROUND_HELD = "round.held"
-    ROUND_NO_SHOW = "round.no_show"
-    SCORECARD_SUBMITTED = "scorecard.submitted"
-    SCORECARD_AMENDED = "scorecard.amended"
-    LOOP_VETOED = "loop.vetoed"
-    LOOP_DECIDED = "loop.decided"
-    CANDIDATE_WITHDRAWN = "candidate.withdrawn"
-    REMINDER_RESENT = "reminder.resent"
-    CANDIDATE_ERASED = "candidate.erased"
-    CANDIDATE_EXPORTED = "candidate.exported"
-    USER_DEACTIVATED = "user.deactivated"
-    AVAILABILITY_REQUESTED = "availability.requested"
-    AVAILABILITY_GIVEN = "availability.given"
-    LOOP_BOOKED = "loop.booked"
-    MESSAGE_SENT = "message.sent"
+    """What happened, as stored in the audit log. The values are the webhook event codes
+    (a contract with integrators: never renamed); the labels are what people read."""
+
+    CANDIDATE_CREATED = "candidate.created", _("Candidate created")
+    CANDIDATE_UPDATED = "candidate.updated", _("Candidate updated")
+    LOOP_CREATED = "loop.created", _("Loop created")
+    LOOP_SCHEDULED = "loop.scheduled", _("Loop scheduled")
+    LOOP_STATUS_CHANGED = "loop.status_changed", _("Loop status changed")
+    ROUND_ADDED = "round.added", _("Round added")
+    ROUND_SCHEDULED = "round.scheduled", _("Round scheduled")
+    ROUND_RESCHEDULED = "round.rescheduled", _("Round rescheduled")
+    ROUND_CANCELLED = "round.cancelled", _("Round cancelled")
+    ROUND_HELD = "round.held", _("Round held")
+    ROUND_NO_SHOW = "round.no_show", _("No-show recorded")
+    SCORECARD_SUBMITTED = "scorecard.submitted", _("Scorecard submitted")
+    SCORECARD_AMENDED = "scorecard.amended", _("Scorecard amended")
+    LOOP_VETOED = "loop.vetoed", _("Loop vetoed")
+    LOOP_DECIDED = "loop.decided", _("Decision recorded")
+    CANDIDATE_WITHDRAWN = "candidate.withdrawn", _("Candidate withdrew")
+    REMINDER_RESENT = "reminder.resent", _("Reminder sent again")
+    CANDIDATE_ERASED = "candidate.erased", _("Personal data erased")
+    CANDIDATE_EXPORTED = "candidate.exported", _("Personal data exported")
+    USER_DEACTIVATED = "user.deactivated", _("Account deactivated")
+    AVAILABILITY_REQUESTED = "availability.requested", _("Availability requested")
+    AVAILABILITY_GIVEN = "availability.given", _("Availability given")
+    LOOP_BOOKED = "loop.booked", _("Loop booked")
+    MESSAGE_SENT = "message.sent", _("Message sent")
 
 
 # --- Candidate availability (issue 9) --------------------------------------------
@@ -829,7 +833,7 @@ class AvailabilityRequest(models.Model):
         indexes = [models.Index(fields=["loop", "created_at"], name="avail_request_loop_idx")]
 
     def __str__(self) -> str:
-        return f"Availability request {self.pk} for loop {self.loop_id}"
+        return gettext("Availability request %(number)s for loop %(loop)s") % {"number": self.pk, "loop": self.loop_id}
 
 
 class CandidateAvailability(models.Model):
@@ -915,7 +919,11 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M} UTC"
+        # The human label (the admin's title and breadcrumbs); the code is in the row itself.
+        return gettext("%(kind)s at %(when)s") % {
+            "kind": self.get_kind_display(),
+            "when": f"{self.created_at:%Y-%m-%d %H:%M} UTC",
+        }
 
 
 # --- Reminders (issue 4) -------------------------------------------------------
@@ -942,7 +950,8 @@ class ReminderStatus(models.TextChoices):
     CLAIMED = "claimed", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Not the loop's "Withdrawn" (the candidate withdrew): this reminder will not be sent.
+    WITHDRAWN = "withdrawn", pgettext_lazy("reminder status", "Withdrawn")
 
 
 class Reminder(models.Model):
@@ -1017,7 +1026,11 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.email} at {self.due_at:%Y-%m-%d %H:%M} UTC"
+        return gettext("%(kind)s to %(email)s at %(when)s") % {
+            "kind": self.get_kind_display(),
+            "email": self.email,
+            "when": f"{self.due_at:%Y-%m-%d %H:%M} UTC",
+        }
 
 
 # --- API tokens and webhooks (issue 5) -------------------------------------------------
@@ -1107,7 +1120,12 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.event.kind} to {self.subscription} ({self.status})"
+        # The event's code, not its label: it is what the subscriber receives.
+        return gettext("%(event)s to %(url)s (%(status)s)") % {
+            "event": self.event.kind,
+            "url": self.subscription,
+            "status": self.get_status_display(),
+        }
 
 
 class WebhookAttempt(models.Model):
@@ -1125,7 +1143,10 @@ class WebhookAttempt(models.Model):
         ordering = ["attempted_at"]
 
     def __str__(self) -> str:
-        return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S} UTC: {self.status_code or self.error}"
+        return gettext("Attempt at %(when)s: %(result)s") % {
+            "when": f"{self.attempted_at:%Y-%m-%d %H:%M:%S} UTC",
+            "result": self.status_code or self.error,
+        }
 
 
 class SsoIdentity(models.Model):
@@ -1245,7 +1266,10 @@ class TimeOff(models.Model):
         indexes = [models.Index(fields=["interviewer", "starts_at"], name="time_off_by_interviewer_idx")]
 
     def __str__(self) -> str:
-        return f"Time off {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M} UTC"
+        return gettext("Time off from %(start)s to %(end)s UTC") % {
+            "start": f"{self.starts_at:%Y-%m-%d %H:%M}",
+            "end": f"{self.ends_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class BusySource(models.TextChoices):
@@ -1286,7 +1310,11 @@ class BusyBlock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Busy {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M} UTC ({self.source})"
+        return gettext("Busy from %(start)s to %(end)s UTC (%(source)s)") % {
+            "start": f"{self.starts_at:%Y-%m-%d %H:%M}",
+            "end": f"{self.ends_at:%Y-%m-%d %H:%M}",
+            "source": self.get_source_display(),
+        }
 
 
 class FeedStatus(models.TextChoices):
@@ -1322,7 +1350,10 @@ class CalendarFeed(models.Model):
         indexes = [models.Index(fields=["last_import_at", "id"], name="calendar_feed_import_idx")]
 
     def __str__(self) -> str:
-        return f"Calendar feed of {self.interviewer} ({self.last_status})"
+        return gettext("Calendar feed of %(interviewer)s (%(status)s)") % {
+            "interviewer": self.interviewer,
+            "status": self.get_last_status_display(),
+        }
 
 
 class InterviewerPool(models.Model):
@@ -1345,7 +1376,7 @@ class InterviewerPool(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Pool: {self.get_kind_display()}"
+        return gettext("Pool: %(kind)s") % {"kind": self.get_kind_display()}
 
 
 # --- talking to candidates (issue 12) ------------------------------------------------------

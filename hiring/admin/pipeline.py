@@ -262,7 +262,7 @@ class CandidateAdmin(
     def pipeline(self, candidate: Candidate) -> str:
         loops = list(candidate.loops.all())
         if not loops:
-            return format_html('<span class="hl-none">No loop yet</span>')
+            return format_html('<span class="hl-none">{}</span>', _("No loop yet."))
         return format_html_join("", "{}", ((loop_pipeline(loop),) for loop in loops))
 
     @admin.display(description=_("Next interview (your time)"))
