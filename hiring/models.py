@@ -1449,7 +1449,6 @@ class MessageTemplateTranslation(models.Model):
 class InsightsDirty(models.Model):
     """A bucket (UTC day of the loops' start, position) changed since its rollup rows were computed."""
 
-    id = models.BigAutoField(primary_key=True)
     day = models.DateField(verbose_name=_("day"))
     # Not a foreign key: the triggers insert these on every write, with no lock on the position.
     position_id = models.PositiveIntegerField(verbose_name=_("position"))

@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="InsightsDirty",
             fields=[
-                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("day", models.DateField(verbose_name="day")),
                 ("position_id", models.PositiveIntegerField(verbose_name="position")),
             ],
