@@ -1438,7 +1438,7 @@ class MessageTemplateTranslation(models.Model):
 # --- Insights rollups (issue 12) ------------------------------------------------------------
 # The insights page adds these up instead of reading every loop, round, scorecard and event of
 # the period: one row per (UTC day the loop started, position[, round kind | interviewer]) holding
-# the additive parts of each figure (counts, sums and maxima), computed by hiring/insights_rollup.py
+# the additive parts of each figure (counts, sums and maxima), computed by hiring/services/insights.py
 # from the same SQL the page runs on raw rows. PostgreSQL triggers (migration 0025) record every
 # write that can change a figure as an InsightsDirty mark of its loop's bucket, in the writer's own
 # transaction; until a refresh folds the mark in, the page reads that bucket from the raw rows,

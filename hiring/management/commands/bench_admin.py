@@ -459,7 +459,7 @@ def _days_ago(days: int) -> str:
 
 
 def explain_insights(out, recruiter: User) -> None:
-    """The plans of the insights page's queries over the rollups (hiring/insights.py
+    """The plans of the insights page's queries over the rollups (hiring/insights/period.py
     rollup_partials) and the marks: each reads an index range of days, not the loops."""
     from hiring import insights
 
