@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     OuterRef,
     Q,
@@ -121,6 +122,18 @@ class Partials:
 
 
 Range = tuple[dt.datetime, dt.datetime]
+
+
+class Minutes(Func):
+    """A whole number of minutes (a column) as a duration: an interval on PostgreSQL, and on SQLite
+    the microseconds Django's duration arithmetic reads there (an int times a timedelta is
+    refused on SQLite: "Invalid arguments for operator *", the embedded demo's Insights page)."""
+
+    output_field = DurationField()
+    template = "(%(expressions)s * INTERVAL '1 minute')"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s * 60000000)", **extra_context)
 
 
 def in_ranges(queryset: QuerySet, ranges: list[Range], *prefixes: str) -> QuerySet:
@@ -283,9 +296,7 @@ def _scorecard_parts(parts: Partials, loops: QuerySet[Loop], ranges: list[Range]
 
 def _latency_parts(parts: Partials, loops: QuerySet[Loop], ranges: list[Range], target: dt.timedelta) -> None:
     """Interview end → first submission of the scorecard, per interviewer; late = after the target."""
-    ended = F("round__starts_at") + ExpressionWrapper(
-        F("round__duration_minutes") * dt.timedelta(minutes=1), output_field=DurationField()
-    )
+    ended = F("round__starts_at") + Minutes("round__duration_minutes")
     latency = ExpressionWrapper(F("submitted_at") - ended, output_field=DurationField())
     rows = (
         in_ranges(
@@ -377,9 +388,7 @@ def owed_feedback(loops: QuerySet[Loop], filters: Filters, *, now: dt.datetime) 
     """Per interviewer: rounds of the period's open loops whose feedback is past the target now
     (always from the raw rows: it changes with the clock, not with a write)."""
     target = dt.timedelta(hours=feedback_target_hours())
-    round_end = F("starts_at") + ExpressionWrapper(
-        F("duration_minutes") * dt.timedelta(minutes=1), output_field=DurationField()
-    )
+    round_end = F("starts_at") + Minutes("duration_minutes")
     rows = (
         in_period(
             Round.objects.filter(
