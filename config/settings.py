@@ -412,6 +412,8 @@ CELERY_BEAT_SCHEDULE["hiring-retention-sweep"] = {
 # folds the buckets that writes marked every HIRING_INSIGHTS_REFRESH_SECONDS. The page is exact
 # whatever the lag: it reads buckets not folded in yet from the raw rows.
 HIRING_INSIGHTS_REFRESH_SECONDS = env_int("HIRING_INSIGHTS_REFRESH_SECONDS", 60, minimum=5)
+# Off: every figure from the raw rows (slower at scale; the same figures).
+HIRING_INSIGHTS_ROLLUPS = env_bool("HIRING_INSIGHTS_ROLLUPS", True)
 CELERY_BEAT_SCHEDULE["hiring-insights-refresh"] = {
     "task": "hiring.tasks.refresh_insights",
     "schedule": float(HIRING_INSIGHTS_REFRESH_SECONDS),

@@ -107,7 +107,7 @@ MAX_RAW_BUCKETS = 300
 
 
 def rollups_enabled() -> bool:
-    return connection.vendor == "postgresql" and bool(getattr(settings, "HIRING_INSIGHTS_ROLLUPS", True))
+    return connection.vendor == "postgresql" and settings.HIRING_INSIGHTS_ROLLUPS
 
 
 def utc_day_start(day: dt.date) -> dt.datetime:
