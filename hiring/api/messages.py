@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -24,6 +24,7 @@ from hiring import selectors, services
 from hiring.api import permissions as access
 from hiring.api import serializers as s
 from hiring.api.pagination import CursorPage
+from hiring.api.schema import ErrorSerializer
 from hiring.api.views import ApiViewSet, _field_error
 from hiring.models import Candidate, Loop, MessageTemplate, Reminder
 
@@ -65,7 +66,12 @@ class CandidateMessagesViewSet(ApiViewSet):
         description="Newest first, as the candidate's page in the admin shows them: automatic ones "
         "(invitations, reminders, cancellations) with their subject, and messages a person wrote "
         "with their text, each with its delivery status. Paged with a cursor.",
-        responses=s.MessageSerializer(many=True),
+        responses={
+            200: s.MessageSerializer(many=True),
+            403: OpenApiResponse(
+                ErrorSerializer, description="`permission_denied`: not a recruiter, or a token without `read`."
+            ),
+        },
     )
     @action(detail=True, methods=["get"], url_path="messages")
     def messages(self, request, pk=None):
@@ -82,7 +88,16 @@ class CandidateMessagesViewSet(ApiViewSet):
         "and as a message.sent event. Bad input is a 400 naming the field and sends nothing; a candidate "
         "whose data was erased is a 409 `candidate_erased`.",
         request=s.MessageWriteSerializer,
-        responses={201: s.MessageSerializer},
+        responses={
+            201: s.MessageSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`permission_denied`: not a recruiter, or a token without `messages:write`.",
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer, description="`candidate_erased`: the candidate's personal data was erased."
+            ),
+        },
     )
     @messages.mapping.post
     def send_message(self, request, pk=None):
