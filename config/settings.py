@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "RoundStatusEnum": "hiring.models.RoundStatus",
         "RoundKindEnum": "hiring.models.RoundKind",
         "EventKindEnum": "hiring.models.EventKind",
+        # A candidate's preferred language and a message's language are the same list: one name.
+        "PreferredLanguageEnum": "config.settings.LANGUAGES",
     },
 }
 

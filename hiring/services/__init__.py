@@ -57,7 +57,7 @@ from hiring.services.integrations import (
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
 from hiring.services.materials import remove_resume, update_materials, upload_resume
-from hiring.services.messages import send_message, send_template_to_loops
+from hiring.services.messages import send_candidate_message, send_message, send_template_to_loops
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,
@@ -138,6 +138,7 @@ __all__ = [
     "revoke_api_token",
     "save_scorecard_draft",
     "schedule_round",
+    "send_candidate_message",
     "send_message",
     "send_template_to_loops",
     "set_calendar_feed",
