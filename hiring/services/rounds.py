@@ -349,7 +349,7 @@ def _check_hours(
     busy blocks, over their daily or weekly load limit, or outside someone's hours, unless
     the caller overrides it with a reason. Returns what was overridden (empty when nothing
     was), to put on record; a time-off entry carries time_off_starts_at, a busy block
-    busy_starts_at, a load limit limit_period. Six queries, whatever the bookings."""
+    busy_starts_at, a load limit limit_period. Five queries, whatever the bookings."""
     away = _time_off(round_=round_, interviewer=interviewer, starts_at=starts_at)
     busy = _busy_block(round_=round_, interviewer=interviewer, starts_at=starts_at)
     over = _load_limit(round_=round_, interviewer=interviewer, starts_at=starts_at)
