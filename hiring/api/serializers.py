@@ -398,9 +398,20 @@ class BookingConflictSerializer(serializers.Serializer):
     """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
 
     code = serializers.ChoiceField(
-        choices=["outside_hours", "interviewer_time_off", "candidate_busy", "interviewer_busy", "conflict"],
+        choices=[
+            "outside_hours",
+            "interviewer_time_off",
+            "interviewer_busy",
+            "interviewer_load_limit",
+            "candidate_busy",
+            "conflict",
+        ],
         required=False,
-        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail).",
+        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail). "
+        "`outside_hours`, `interviewer_time_off`, `interviewer_load_limit` and an `interviewer_busy` that "
+        "carries busy_starts_at (a busy block of the interviewer's calendar) may be overridden with "
+        "allow_outside_hours and a reason; an `interviewer_busy` without it (another booked round) and "
+        "`candidate_busy` may not.",
     )
     detail = serializers.CharField(help_text="The rule's own words, for a person.")
     person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
@@ -422,6 +433,36 @@ class BookingConflictSerializer(serializers.Serializer):
     )
     time_off_ends_at = serializers.DateTimeField(
         required=False, help_text="interviewer_time_off: when the time off ends, in the interviewer's zone."
+    )
+    busy_starts_at = serializers.DateTimeField(
+        required=False,
+        help_text="interviewer_busy, a busy block: when the block starts, in the interviewer's zone "
+        "(absent when the clash is another booked round).",
+    )
+    busy_ends_at = serializers.DateTimeField(
+        required=False, help_text="interviewer_busy, a busy block: when the block ends, in the interviewer's zone."
+    )
+    busy_source = serializers.ChoiceField(
+        choices=["manual", "feed"],
+        required=False,
+        help_text="interviewer_busy, a busy block: entered by hand or imported from their calendar feed.",
+    )
+    limit_period = serializers.ChoiceField(
+        choices=["day", "week"],
+        required=False,
+        help_text="interviewer_load_limit: which limit is reached, the local day's or the ISO week's "
+        "(in the interviewer's zone).",
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text="interviewer_load_limit: the limit (their own, else the company default)."
+    )
+    booked = serializers.IntegerField(
+        required=False,
+        help_text="interviewer_load_limit: their other booked rounds that day or week (a moved round not counted).",
+    )
+    local_day = serializers.DateField(
+        required=False,
+        help_text="interviewer_load_limit: the interviewer's local day, or the Monday of the ISO week.",
     )
 
 

@@ -377,8 +377,10 @@ class RoundViewSet(ReadOnlyApiViewSet):
 
     @extend_schema(
         summary="Schedule a planned round",
-        description="Refused with a 409 when the candidate or the interviewer is busy then, or when it falls "
-        "outside someone's hours without allow_outside_hours and a reason (rule 10).",
+        description="Refused with a 409 when the candidate or the interviewer is busy then (another round, or "
+        "a busy block of the interviewer's calendar), when the interviewer is away (time off) or would go over "
+        "their daily or weekly load limit, or when it falls outside someone's hours (rules 10 and 11). All "
+        "but a clash with another round may be overridden with allow_outside_hours and a reason, on record.",
         request=s.ScheduleSerializer,
         responses={200: s.RoundSerializer, 409: s.BookingConflictSerializer},
     )
