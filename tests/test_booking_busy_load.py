@@ -66,14 +66,14 @@ def next_tokyo_tuesday() -> dt.date:
 # --- busy blocks ----------------------------------------------------------------------
 
 
-def test_a_round_over_a_busy_block_is_refused_with_interviewer_busy(world, first_round):
+def test_a_round_over_a_busy_block_is_refused_with_interviewer_calendar_busy(world, first_round):
     round_, hank = first_round
     start = next_tuesday("Europe/London", 10)
     block = busy(hank, start + dt.timedelta(minutes=30), summary="Dentist", source=BusySource.FEED)
     with timezone.override(ZoneInfo("America/New_York")), pytest.raises(DomainError) as refused:
         book(world, round_, hank, start)
     error = refused.value
-    assert error.code == "interviewer_busy"
+    assert error.code == "interviewer_calendar_busy"
     assert (error.extra["person"], error.extra["name"]) == ("interviewer", hank.name)
     assert error.extra["busy_source"] == "feed"
     assert error.extra["busy_starts_at"] == block.starts_at.astimezone(ZoneInfo("Europe/London")).isoformat()
@@ -127,13 +127,13 @@ def test_a_reschedule_onto_a_busy_block_is_refused(world, first_round):
     busy(hank, later)
     with pytest.raises(DomainError) as refused:
         services.reschedule_round(round=round_, starts_at=later, by=world.recruiter, reason="Moved")
-    assert refused.value.code == "interviewer_busy" and "busy_starts_at" in refused.value.extra
+    assert refused.value.code == "interviewer_calendar_busy" and "busy_starts_at" in refused.value.extra
     services.reschedule_round(round=round_, starts_at=later, by=world.recruiter, reason="Moved", **OVERRIDE)
     event = Event.objects.get(round=round_, kind=EventKind.ROUND_RESCHEDULED)
     assert event.data["busy_block"][0]["name"] == hank.name
 
 
-def test_the_api_answers_409_interviewer_busy_for_a_busy_block(world, first_round, token_for):
+def test_the_api_answers_409_interviewer_calendar_busy_for_a_busy_block(world, first_round, token_for):
     round_, hank = first_round
     start = next_tuesday("Europe/London", 10)
     busy(hank, start, summary="Board meeting")
@@ -142,7 +142,7 @@ def test_the_api_answers_409_interviewer_busy_for_a_busy_block(world, first_roun
     refused = client.post(url, {"interviewer": hank.pk, "starts_at": start.isoformat()}, format="json")
     assert refused.status_code == 409
     body = refused.json()
-    assert (body["code"], body["person"], body["name"]) == ("interviewer_busy", "interviewer", hank.name)
+    assert (body["code"], body["person"], body["name"]) == ("interviewer_calendar_busy", "interviewer", hank.name)
     assert "busy then" in body["detail"] and body["busy_source"] == "manual"
     assert "Board meeting" not in str(body)
     done = client.post(url, {"interviewer": hank.pk, "starts_at": start.isoformat(), **OVERRIDE}, format="json")
@@ -173,7 +173,7 @@ def test_the_admin_form_shows_the_busy_block_and_offers_the_override(client, wor
 
 
 def test_a_clash_with_another_round_is_still_not_overridable(world, first_round):
-    """interviewer_busy without busy_starts_at: another booked round, which no reason lifts."""
+    """interviewer_busy is another booked round, which no reason lifts (a busy block has its own code)."""
     round_, hank = first_round
     start = next_tuesday("Europe/London", 10)
     book(world, round_, hank, start)
@@ -193,7 +193,7 @@ def test_book_proposal_refuses_a_busy_block_and_books_nothing(world, first_round
             by=world.recruiter,
             assignments=[Assignment(round_id=round_.pk, interviewer_id=hank.pk, starts_at=start)],
         )
-    assert refused.value.code == "interviewer_busy" and refused.value.extra["round_id"] == round_.pk
+    assert refused.value.code == "interviewer_calendar_busy" and refused.value.extra["round_id"] == round_.pk
     round_.refresh_from_db()
     assert round_.status == RoundStatus.PLANNED
 

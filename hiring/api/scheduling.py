@@ -65,7 +65,7 @@ class ConflictSerializer(serializers.Serializer):
     code = serializers.CharField(
         required=False,
         help_text="Which rule refused: the codes of a round's schedule (e.g. candidate_busy, interviewer_busy, "
-        "interviewer_load_limit).",
+        "interviewer_calendar_busy, interviewer_load_limit).",
     )
     detail = serializers.CharField()
     round_id = serializers.IntegerField(required=False, help_text="book: the round that was refused.")

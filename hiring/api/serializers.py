@@ -402,16 +402,16 @@ class BookingConflictSerializer(serializers.Serializer):
             "outside_hours",
             "interviewer_time_off",
             "interviewer_busy",
+            "interviewer_calendar_busy",
             "interviewer_load_limit",
             "candidate_busy",
             "conflict",
         ],
         required=False,
         help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail). "
-        "`outside_hours`, `interviewer_time_off`, `interviewer_load_limit` and an `interviewer_busy` that "
-        "carries busy_starts_at (a busy block of the interviewer's calendar) may be overridden with "
-        "allow_outside_hours and a reason; an `interviewer_busy` without it (another booked round) and "
-        "`candidate_busy` may not.",
+        "`outside_hours`, `interviewer_time_off`, `interviewer_calendar_busy` (a busy block of the "
+        "interviewer's calendar) and `interviewer_load_limit` may be overridden with allow_outside_hours and a "
+        "reason; `interviewer_busy` (another booked round) and `candidate_busy` may not.",
     )
     detail = serializers.CharField(help_text="The rule's own words, for a person.")
     person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
@@ -436,16 +436,15 @@ class BookingConflictSerializer(serializers.Serializer):
     )
     busy_starts_at = serializers.DateTimeField(
         required=False,
-        help_text="interviewer_busy, a busy block: when the block starts, in the interviewer's zone "
-        "(absent when the clash is another booked round).",
+        help_text="interviewer_calendar_busy: when the busy block starts, in the interviewer's zone.",
     )
     busy_ends_at = serializers.DateTimeField(
-        required=False, help_text="interviewer_busy, a busy block: when the block ends, in the interviewer's zone."
+        required=False, help_text="interviewer_calendar_busy: when the busy block ends, in the interviewer's zone."
     )
     busy_source = serializers.ChoiceField(
         choices=["manual", "feed"],
         required=False,
-        help_text="interviewer_busy, a busy block: entered by hand or imported from their calendar feed.",
+        help_text="interviewer_calendar_busy: entered by hand or imported from their calendar feed.",
     )
     limit_period = serializers.ChoiceField(
         choices=["day", "week"],

@@ -369,9 +369,8 @@ def _check_hours(
                 extra=away,
             )
         if busy is not None:
-            # The same code as a clash with another booked round; busy_starts_at says it is
-            # a busy block, which (unlike a round) may be overridden.
-            raise DomainError(f"{_busy_block_words(busy)} {again}", code="interviewer_busy", extra=busy)
+            # Its own code: unlike interviewer_busy (another booked round), a reason lifts it.
+            raise DomainError(f"{_busy_block_words(busy)} {again}", code="interviewer_calendar_busy", extra=busy)
         if over is not None:
             raise DomainError(f"{_load_limit_words(over)} {again}", code="interviewer_load_limit", extra=over)
         first = outside[0]
@@ -398,9 +397,7 @@ def _check_hours(
 def overridable(exc: DomainError) -> bool:
     """Whether allow_outside_hours with a reason would lift this refusal: outside hours,
     time off, a busy block or a load limit, never a clash with another booked round."""
-    if exc.code == "interviewer_busy":
-        return "busy_starts_at" in exc.extra
-    return exc.code in {"outside_hours", "interviewer_time_off", "interviewer_load_limit"}
+    return exc.code in {"outside_hours", "interviewer_time_off", "interviewer_calendar_busy", "interviewer_load_limit"}
 
 
 def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.datetime) -> None:
