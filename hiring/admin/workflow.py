@@ -186,14 +186,14 @@ class ScheduleForm(forms.Form):
     )
     outside_hours_reason = forms.CharField(
         required=False,
-        label=_("Why outside hours"),
+        label=_("Why book it anyway"),
         help_text=_("Required with “Schedule anyway”: who agreed, and why. It goes on the record."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("outside_hours_ok") and not (data.get("outside_hours_reason") or "").strip():
-            self.add_error("outside_hours_reason", _("Say why this round may be outside someone's hours."))
+            self.add_error("outside_hours_reason", _("Say why this round may be booked anyway."))
         return data
 
     def __init__(self, *args, round_: Round | None = None, **kwargs):

@@ -379,7 +379,8 @@ class OutsideHoursSerializer(serializers.Serializer):
         max_length=2000,
         allow_blank=True,
         default="",
-        help_text="Why the round may be outside someone's hours (required with allow_outside_hours).",
+        help_text="Why the round may be booked anyway: outside someone's hours, over time off, a busy block "
+        "or a load limit (required with allow_outside_hours).",
     )
 
 

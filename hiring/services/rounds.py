@@ -390,7 +390,7 @@ def _check_hours(
             extra={**first, "outside": outside},
         )
     if not (outside_hours_reason or "").strip():
-        raise ValidationError({"outside_hours_reason": _("Say why this round may be outside someone's hours.")})
+        raise ValidationError({"outside_hours_reason": _("Say why this round may be booked anyway.")})
     return [*outside, *(entry for entry in (away, busy, over) if entry is not None)]
 
 
@@ -551,7 +551,7 @@ def reschedule_round(
     _book(round_, loop=loop, interviewer=new_interviewer, starts_at=new_start)
     if outside:
         reason = " ".join(
-            part for part in (reason.strip(), _("Outside hours: %s") % outside_hours_reason.strip()) if part
+            part for part in (reason.strip(), _("Booked anyway: %s") % outside_hours_reason.strip()) if part
         )
     record_event(
         kind=EventKind.ROUND_RESCHEDULED,
