@@ -200,6 +200,16 @@ def _outside_hours(*, loop: Loop, round_: Round, interviewer: Interviewer, start
     ]
 
 
+def _interviewer_entry(interviewer: Interviewer, starts_at: dt.datetime) -> dict:
+    """Who a refusal is about, and the round's start in their zone (the head of every entry)."""
+    return {
+        "person": "interviewer",
+        "name": interviewer.name,
+        "local_start": starts_at.astimezone(ZoneInfo(interviewer.time_zone)).isoformat(),
+        "time_zone": interviewer.time_zone,
+    }
+
+
 def _time_off(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> dict | None:
     """The interviewer's time off that the round would fall into, as the record shows it."""
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
@@ -208,10 +218,7 @@ def _time_off(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime
         return None
     zone = ZoneInfo(interviewer.time_zone)
     return {
-        "person": "interviewer",
-        "name": interviewer.name,
-        "local_start": starts_at.astimezone(zone).isoformat(),
-        "time_zone": interviewer.time_zone,
+        **_interviewer_entry(interviewer, starts_at),
         "time_off_starts_at": away.starts_at.astimezone(zone).isoformat(),
         "time_off_ends_at": away.ends_at.astimezone(zone).isoformat(),
     }
@@ -232,10 +239,7 @@ def _busy_block(*, round_: Round, interviewer: Interviewer, starts_at: dt.dateti
         return None
     zone = ZoneInfo(interviewer.time_zone)
     return {
-        "person": "interviewer",
-        "name": interviewer.name,
-        "local_start": starts_at.astimezone(zone).isoformat(),
-        "time_zone": interviewer.time_zone,
+        **_interviewer_entry(interviewer, starts_at),
         "busy_starts_at": block.starts_at.astimezone(zone).isoformat(),
         "busy_ends_at": block.ends_at.astimezone(zone).isoformat(),
         "busy_source": block.source,
@@ -281,10 +285,7 @@ def _load_limit(*, round_: Round, interviewer: Interviewer, starts_at: dt.dateti
     else:
         return None
     return {
-        "person": "interviewer",
-        "name": interviewer.name,
-        "local_start": starts_at.astimezone(load.zone).isoformat(),
-        "time_zone": interviewer.time_zone,
+        **_interviewer_entry(interviewer, starts_at),
         "limit_period": period,
         "limit": limit,
         "booked": count,
