@@ -39,13 +39,13 @@ from hiring.insights.scope import (
     feedback_target_hours,
 )
 from hiring.models import (
+    FEEDBACK_ROUND_STATUSES,
     OPEN_LOOP_STATUSES,
     Event,
     EventKind,
     Loop,
     LoopStatus,
     Round,
-    RoundStatus,
     Scorecard,
 )
 
@@ -393,8 +393,8 @@ def owed_feedback(loops: QuerySet[Loop], filters: Filters, *, now: dt.datetime) 
         in_period(
             Round.objects.filter(
                 loop__in=loops.filter(status__in=OPEN_LOOP_STATUSES).values("pk"),
-                status__in=[RoundStatus.SCHEDULED, RoundStatus.HELD],
-                interviewer__isnull=False,
+                # Such a round always has its interviewer (round_scheduled_has_interviewer_and_time).
+                status__in=FEEDBACK_ROUND_STATUSES,
             ),
             filters,
         )

@@ -236,6 +236,14 @@ class Round(models.Model):
                 include=["id", "status", "kind", "interviewer", "order", "starts_at", "duration_minutes"],
                 name="round_insights_idx",
             ),
+            # Insights' "overdue now": the rounds still owing feedback, of the loops started in a
+            # period (a few per open loop, not every round the period held).
+            models.Index(
+                fields=["loop_created_at"],
+                include=["id", "loop", "interviewer", "starts_at", "duration_minutes"],
+                condition=Q(status__in=FEEDBACK_ROUND_STATUSES),
+                name="round_owing_insights_idx",
+            ),
         ]
 
     def __str__(self) -> str:
