@@ -383,13 +383,26 @@ def my_recent_scorecards(user: User, *, since: dt.datetime, limit: int = 10) -> 
     )
 
 
+def recruits_for(user: User) -> tuple[int, ...]:
+    """Ids of the positions this person is the recruiter of: one query, kept on the user object."""
+    cached = getattr(user, "_recruits_for", None)
+    if cached is None:
+        cached = tuple(Position.objects.filter(recruiter_id=user.pk).order_by("pk").values_list("pk", flat=True))
+        user._recruits_for = cached
+    return cached
+
+
 def loops_awaiting_decision_for(user: User) -> QuerySet[Loop]:
-    """Loops a hiring manager (or the position's recruiter) should decide now, longest waiting first."""
-    mine = Q(position__hiring_manager=user)
+    """Loops a hiring manager (or the position's recruiter) should decide now, longest waiting first.
+
+    By the ids of their positions, not a join: the loops are then read per position from
+    (position, status, ...) indexes, whatever the number of loops of other positions (with a
+    join, PostgreSQL may walk every awaiting loop of the company to find theirs)."""
+    positions = set(viewer_scope(user)[1])
     if is_recruiter(user):
-        mine |= Q(position__recruiter=user)
+        positions |= set(recruits_for(user))
     return (
-        Loop.objects.filter(mine, status=LoopStatus.AWAITING_DECISION)
+        Loop.objects.filter(position_id__in=sorted(positions), status=LoopStatus.AWAITING_DECISION)
         .select_related("candidate", "position__department")
         .order_by("updated_at", "pk")
     )

@@ -181,19 +181,21 @@ def test_needs_my_action_lists_drafts_decisions_and_overdue_feedback_of_my_loops
     assert stranger == {"schedule": [], "decide": [], "overdue": []}
 
 
-def test_needs_my_action_is_bounded_and_costs_three_queries_at_any_size(world):
+def test_needs_my_action_is_bounded_and_costs_a_query_a_list_at_any_size(world):
     for _ in range(3):
         world.start_loop()
     with CaptureQueriesContext(connection) as small:
         lists = my_action(world.recruiter, limit=2)
-    # Whether the person is a recruiter (their groups, once per request), then one query per list.
-    assert len(small) == 4
+    # Once per request: whether the person is a recruiter (their groups), the positions they
+    # recruit for and those they manage (ids, so each list reads its positions' index entries);
+    # then one query per list.
+    assert len(small) == 6
     assert len(lists[0].loops) == 2 and lists[0].more
     for _ in range(5):
         world.start_loop()
     with CaptureQueriesContext(connection) as large:
         my_action(world.recruiter, limit=2)
-    assert len(large) == 3  # the role is cached on the user now
+    assert len(large) == 3  # the role and the positions are cached on the user now
     client = signed_in(world.recruiter)
     page = reverse("admin:hiring_my_action")
     assert board_queries(world, client, page) == board_queries(world, client, page)

@@ -4,15 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hiring', '0025_insights_rollups'),
+        ("hiring", "0025_insights_rollups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('candidate.created', 'Candidate created'), ('candidate.updated', 'Candidate updated'), ('loop.created', 'Loop created'), ('loop.scheduled', 'Loop scheduled'), ('loop.status_changed', 'Loop status changed'), ('round.added', 'Round added'), ('round.scheduled', 'Round scheduled'), ('round.rescheduled', 'Round rescheduled'), ('round.cancelled', 'Round cancelled'), ('round.held', 'Round held'), ('round.no_show', 'No-show recorded'), ('scorecard.submitted', 'Scorecard submitted'), ('scorecard.amended', 'Scorecard amended'), ('loop.vetoed', 'Loop vetoed'), ('loop.decided', 'Decision recorded'), ('candidate.withdrawn', 'Candidate withdrew'), ('reminder.resent', 'Reminder sent again'), ('candidate.erased', 'Personal data erased'), ('candidate.exported', 'Personal data exported'), ('user.deactivated', 'Account deactivated'), ('availability.requested', 'Availability requested'), ('availability.given', 'Availability given'), ('loop.booked', 'Loop booked'), ('message.sent', 'Message sent')], max_length=40, verbose_name='kind'),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("candidate.created", "Candidate created"),
+                    ("candidate.updated", "Candidate updated"),
+                    ("loop.created", "Loop created"),
+                    ("loop.scheduled", "Loop scheduled"),
+                    ("loop.status_changed", "Loop status changed"),
+                    ("round.added", "Round added"),
+                    ("round.scheduled", "Round scheduled"),
+                    ("round.rescheduled", "Round rescheduled"),
+                    ("round.cancelled", "Round cancelled"),
+                    ("round.held", "Round held"),
+                    ("round.no_show", "No-show recorded"),
+                    ("scorecard.submitted", "Scorecard submitted"),
+                    ("scorecard.amended", "Scorecard amended"),
+                    ("loop.vetoed", "Loop vetoed"),
+                    ("loop.decided", "Decision recorded"),
+                    ("candidate.withdrawn", "Candidate withdrew"),
+                    ("reminder.resent", "Reminder sent again"),
+                    ("candidate.erased", "Personal data erased"),
+                    ("candidate.exported", "Personal data exported"),
+                    ("user.deactivated", "Account deactivated"),
+                    ("availability.requested", "Availability requested"),
+                    ("availability.given", "Availability given"),
+                    ("loop.booked", "Loop booked"),
+                    ("message.sent", "Message sent"),
+                ],
+                max_length=40,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -98,6 +98,18 @@ class Loop(models.Model):
             models.Index(fields=["position", "status", "created_at", "id"], name="loop_board_idx"),
             # ... and across positions (the board narrowed by recruiter or hiring manager).
             models.Index(fields=["status", "created_at", "id"], name="loop_status_created_idx"),
+            # The board's "feedback overdue" columns: only loops owing feedback are in these, so a
+            # column stops walking the loops of its state that owe nothing (drafts, mostly).
+            models.Index(
+                fields=["position", "status", "created_at", "id"],
+                condition=Q(feedback_due_at__isnull=False),
+                name="loop_board_due_idx",
+            ),
+            models.Index(
+                fields=["status", "created_at", "id"],
+                condition=Q(feedback_due_at__isnull=False),
+                name="loop_status_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,6 +346,12 @@ class Scorecard(models.Model):
                 fields=["loop_created_at", "round"],
                 include=["id", "is_current", "revision", "submitted_at", "veto", "recommendation"],
                 name="scorecard_insights_idx",
+            ),
+            # "Recently submitted" on an interviewer's page: their current scorecards, newest first.
+            models.Index(
+                fields=["author", "-submitted_at"],
+                condition=Q(is_current=True),
+                name="scorecard_author_recent_idx",
             ),
         ]
 
