@@ -313,14 +313,14 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
                 f"FROM {people} ORDER BY g.id",
                 [first, after],
             )
-            # Six rounds per loop, in (loop, order) order; the loop's index is its candidate's.
-            booked = "l.status = ANY(%s::text[])"
+            # Six rounds per loop, in (loop, order) order.
+            booked = "g.status = ANY(%s::text[])"
             begins = f"{start} + make_interval(hours => o.n)"
             _insert_select(
                 cursor,
                 Round(),
                 {
-                    "loop_id": ("l.id", []),
+                    "loop_id": ("g.id", []),
                     "order": ("o.n", []),
                     "kind": ("(%s::text[])[o.n]", [kinds]),
                     "status": (
@@ -334,12 +334,18 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
                         [scheduled, now],
                     ),
                 },
-                f"FROM hiring_loop l JOIN {people} ON g.id = l.candidate_id CROSS JOIN generate_series(1, 6) AS o(n) "
-                "WHERE l.id > %s ORDER BY l.id, o.n",
-                [first, after, loops_after],
+                # The loops just made, numbered the same way (one per candidate, in the same order).
+                # No join back to the candidates: with the fresh rows not yet analyzed the planner
+                # chose a nested loop over the numbered candidates, quadratic in the batch.
+                "FROM (SELECT id, status, %s::bigint - 1 + row_number() OVER (ORDER BY id) AS i "
+                "FROM hiring_loop WHERE id > %s) AS g CROSS JOIN generate_series(1, 6) AS o(n) "
+                "ORDER BY g.id, o.n",
+                [first, loops_after],
             )
             out.write(f"  {last + 1:,} ... ({time.perf_counter() - began:.0f} s)")
         cursor.execute("RESET synchronous_commit")
+        # Fresh statistics before the --insights updates join these tables.
+        cursor.execute("ANALYZE hiring_candidate, hiring_loop, hiring_round")
 
 
 def _insert_select(cursor, template, computed: dict[str, tuple[str, list]], source: str, params: list) -> None:
