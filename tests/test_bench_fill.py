@@ -32,9 +32,12 @@ def snapshot() -> list:
                 row[name] = value
             rows.append((model.__name__, row))
         # Django's auto_now(_add) columns are filled; the trigger copies loop.created_at.
-        if any(f.name == "created_at" for f in model._meta.fields):
-            assert not model.objects.filter(created_at=None).exists()
-        assert not model.objects.filter(updated_at=None).exists()
+        # Django's auto_now(_add) times are filled, distinct and in id order (as bulk_create's).
+        for name in ("created_at", "updated_at"):
+            if any(f.name == name for f in model._meta.fields):
+                times = list(model.objects.order_by("pk").values_list(name, flat=True))
+                assert None not in times
+                assert times == sorted(times)
     for round_ in Round.objects.select_related("loop"):
         assert round_.loop_created_at == round_.loop.created_at
     return rows
@@ -53,5 +56,6 @@ def test_the_sql_fill_makes_the_rows_of_the_python_fill():
     Candidate.objects.all().delete()
     fill_sql(io.StringIO(), count, position, [i.pk for i in command.panel])
     by_sql = snapshot()
+    assert Candidate.objects.values("created_at").distinct().count() == count
     assert len(by_sql) == count * 8
     assert by_sql == by_python

@@ -290,6 +290,7 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
                 },
                 "FROM generate_series(%s::bigint, %s::bigint) AS g(i) ORDER BY g.i",
                 [first, last],
+                row=f"g.i - {first}",
             )
             # The candidates just made, numbered back to their index by id order.
             people = (
@@ -312,6 +313,7 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
                 },
                 f"FROM {people} ORDER BY g.id",
                 [first, after],
+                row=f"g.i - {first}",
             )
             # Six rounds per loop, in (loop, order) order.
             booked = "g.status = ANY(%s::text[])"
@@ -341,6 +343,7 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
                 "FROM hiring_loop WHERE id > %s) AS g CROSS JOIN generate_series(1, 6) AS o(n) "
                 "ORDER BY g.id, o.n",
                 [first, loops_after],
+                row=f"(g.i - {first}) * 6 + o.n",
             )
             out.write(f"  {last + 1:,} ... ({time.perf_counter() - began:.0f} s)")
         cursor.execute("RESET synchronous_commit")
@@ -348,10 +351,14 @@ def fill_sql(out, count: int, position: Position, panel: list[int]) -> None:
         cursor.execute("ANALYZE hiring_candidate, hiring_loop, hiring_round")
 
 
-def _insert_select(cursor, template, computed: dict[str, tuple[str, list]], source: str, params: list) -> None:
+def _insert_select(
+    cursor, template, computed: dict[str, tuple[str, list]], source: str, params: list, *, row: str
+) -> None:
     """INSERT INTO the template's table every concrete column but the id: the computed ones as
     given (SQL over the source's rows, with their parameters), every other one as the value
-    Django would save for the template as a new row."""
+    Django would save for the template as a new row. auto_now(_add) times advance a microsecond
+    a row (row: the row's number in the statement), as bulk_create's read the clock row by row:
+    distinct and in id order, not one value per statement."""
     columns, values, args = [], [], []
     for field in template._meta.concrete_fields:
         if field.primary_key:
@@ -361,6 +368,9 @@ def _insert_select(cursor, template, computed: dict[str, tuple[str, list]], sour
             sql, sql_params = computed[field.column]
             values.append(sql)
             args += sql_params
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values.append(f"%s::timestamptz + ({row}) * interval '1 microsecond'")
+            args.append(field.get_db_prep_save(field.pre_save(template, True), connection))
         else:
             values.append("%s")
             args.append(field.get_db_prep_save(field.pre_save(template, True), connection))
