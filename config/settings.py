@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "RoundStatusEnum": "hiring.models.RoundStatus",
         "RoundKindEnum": "hiring.models.RoundKind",
         "EventKindEnum": "hiring.models.EventKind",
+        # A candidate's preferred language and a message's language are the same list: one name.
+        "PreferredLanguageEnum": "config.settings.LANGUAGES",
     },
 }
 
@@ -407,6 +409,19 @@ CELERY_BEAT_SCHEDULE["hiring-retention-sweep"] = {
     # A run missed during an outage is not worth replaying: the next one catches up.
     "options": {"expires": float(HIRING_RETENTION_SWEEP_SECONDS)},
 }
+# --- Insights rollups (issue 12) ---------------------------------------------------------
+# PostgreSQL keeps per-day rollups of the insights figures (hiring/services/insights.py); beat
+# folds the buckets that writes marked every HIRING_INSIGHTS_REFRESH_SECONDS. The page is exact
+# whatever the lag: it reads buckets not folded in yet from the raw rows.
+HIRING_INSIGHTS_REFRESH_SECONDS = env_int("HIRING_INSIGHTS_REFRESH_SECONDS", 60, minimum=5)
+# Off: every figure from the raw rows (slower at scale; the same figures).
+HIRING_INSIGHTS_ROLLUPS = env_bool("HIRING_INSIGHTS_ROLLUPS", True)
+CELERY_BEAT_SCHEDULE["hiring-insights-refresh"] = {
+    "task": "hiring.tasks.refresh_insights",
+    "schedule": float(HIRING_INSIGHTS_REFRESH_SECONDS),
+    "options": {"expires": float(HIRING_INSIGHTS_REFRESH_SECONDS)},
+}
+
 # --- Sign-in: passwords, lock-out, single sign-on (issue 11) ---------------------
 
 LOGIN_URL = "login"

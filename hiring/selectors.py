@@ -548,9 +548,14 @@ def candidate_emails(candidate_id: int, *, limit: int = TIMELINE_LIMIT) -> list:
     """Every email the candidate was sent or is due to be sent, automatic (invitations,
     reminders, cancellations, veto notices) or written by a recruiter, newest first:
     one query, read from reminder_candidate_timeline and stopped after `limit` rows."""
+    return list(candidate_emails_queryset(candidate_id)[:limit])
+
+
+def candidate_emails_queryset(candidate_id: int) -> QuerySet:
+    """candidate_emails unsliced, for a paginator (the API pages it with a cursor on the same order)."""
     from hiring.models import Reminder
 
-    return list(
+    return (
         Reminder.objects.filter(recipient_candidate_id=candidate_id)
         .order_by("-created_at", "-id")
         .only(
@@ -569,7 +574,7 @@ def candidate_emails(candidate_id: int, *, limit: int = TIMELINE_LIMIT) -> list:
             "recipient_candidate_id",
             "round_id",
             "urgent",
-        )[:limit]
+        )
     )
 
 

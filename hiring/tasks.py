@@ -111,3 +111,19 @@ def import_calendar_feeds() -> dict:
     from hiring.scheduling import feeds
 
     return feeds.import_all()
+
+
+# --- insights rollups (issue 12) ---
+# Beat runs it every HIRING_INSIGHTS_REFRESH_SECONDS: it folds the buckets that writes marked into
+# the rollups (hiring/services/insights.py). The first run in each worker process also marks the
+# rows counted against an earlier feedback target (the setting only changes with a restart).
+_targets_checked = False
+
+
+@shared_task(name="hiring.tasks.refresh_insights", ignore_result=True)
+def refresh_insights() -> int:
+    global _targets_checked
+    if not _targets_checked:
+        services.mark_stale_targets()
+        _targets_checked = True
+    return services.refresh_insights()

@@ -218,11 +218,22 @@ def resume_download(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = Candidate.objects.filter(pk=candidate_id).first()
     if candidate is None or not candidate.resume or not selectors.may_view_candidate(request.user, candidate):
         raise Http404("No such résumé.")
+    response = resume_file_response(candidate)
+    if response is None:
+        raise Http404("No such résumé.")
+    return response
+
+
+def resume_file_response(candidate: Candidate) -> FileResponse | None:
+    """The stored résumé as a download (also served by the API, GET candidates/{id}/resume/),
+    or None when there is no file. The caller has checked who may read it."""
+    if not candidate.resume:
+        return None
     try:
         # Through the named storage as configured now (the field's own storage is bound at start-up).
         handle = resume_storage().open(candidate.resume.name, "rb")
     except OSError:
-        raise Http404("No such résumé.") from None
+        return None
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -17,6 +17,16 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    # A request through the test client runs the language middleware in this thread and leaves
+    # the reader's language active afterwards; the next test starts in English again.
+    yield
+    from django.utils import translation
+
+    translation.activate("en")
+
+
 @pytest.fixture
 def world(db):
     return World()

@@ -194,7 +194,7 @@ def test_a_reschedule_outside_hours_needs_the_override_and_records_it(world, two
         outside_hours_reason="The candidate is travelling and asked for it.",
     )
     event = Event.objects.get(round=first, kind=EventKind.ROUND_RESCHEDULED)
-    assert event.reason == "Hank moved it. Outside hours: The candidate is travelling and asked for it."
+    assert event.reason == "Hank moved it. Booked anyway: The candidate is travelling and asked for it."
     assert event.data["outside_hours"][0]["person"] == "candidate"
 
 
@@ -327,7 +327,7 @@ def test_schedule_anyway_in_the_admin_needs_a_reason_and_puts_it_on_record(recru
     ivy2 = world.interviewers[2]
     without = recruiter_client.post(url, admin_form(ivy2, night, outside_hours_ok="on"))
     assert without.status_code == 200
-    assert "Say why this round may be outside someone" in without.content.decode()
+    assert "Say why this round may be booked anyway" in without.content.decode()
     round_.refresh_from_db()
     assert round_.status == RoundStatus.PLANNED
 

@@ -27,6 +27,19 @@ def test_the_demo_seeds_an_empty_sqlite_database_with_every_state(tmp_path):
     assert seeded.returncode == 0, seeded.stderr
     assert "37 candidates" in seeded.stdout  # 36, and one draft the scheduler books in one click
 
+    # The Insights page works on the embedded database too: it failed there with "Invalid
+    # arguments for operator *" (a duration built as minutes times a timedelta).
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.test import Client; from django.contrib.auth.models import User; "
+        "c = Client(HTTP_HOST='localhost'); c.force_login(User.objects.get(username='recruiter')); "
+        "r = c.get('/admin/insights/'); print(r.status_code, r.content.count(b'<table'))",
+        env=env,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[-2:] == ["200", "13"], shown.stdout
+
     db = sqlite3.connect(database)
     statuses = dict(db.execute("select status, count(*) from hiring_loop group by status").fetchall())
     assert set(statuses) == {"draft", "scheduled", "in_progress", "awaiting_decision", "hired", "rejected", "withdrawn"}

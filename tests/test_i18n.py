@@ -2,10 +2,8 @@
 that picks a language, dates written the way each language writes them, and the
 API's stable codes.
 
-Tests marked `catalogue` check the translations themselves. They are EXPECTED TO
-FAIL until phase 2 fills hiring/locale/*/LC_MESSAGES/django.po: set
-CATALOGUES_FILLED to True then (they are strict xfails until that moment, so an
-accidental pass is noticed too).
+Tests marked `catalogue` check the translations themselves (every catalogue
+complete, placeholders and plural forms right, the compiled .mo files current).
 """
 
 from __future__ import annotations
@@ -30,12 +28,6 @@ from hiring import catalogues, notifications
 from hiring.models import Interviewer, Reminder, ReminderKind
 from hiring.times import babel_locale
 from tests.factories import CandidateFactory
-
-# Phase 2 (the translators) sets this to True once every catalogue is complete.
-CATALOGUES_FILLED = True
-until_filled = pytest.mark.xfail(
-    not CATALOGUES_FILLED, reason="the catalogues are filled in phase 2 (hiring/locale/README.md)", strict=True
-)
 
 LOCALES = catalogues.locales()
 
@@ -122,7 +114,6 @@ def test_placeholders_are_named_where_a_sentence_has_more_than_one():
 
 
 @pytest.mark.catalogue
-@until_filled
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_catalogue_is_complete_with_its_placeholders_and_plural_forms(locale):
     report = catalogues.check(load(locale), locale)
@@ -257,7 +248,6 @@ def test_one_chooses_ones_language_on_ones_own_page(world):
 
 
 @pytest.mark.catalogue
-@until_filled
 @pytest.mark.parametrize("language", ["de", "ja"])
 def test_every_page_in_another_language_keeps_no_english_sentence_of_ours(world, language):
     # What a candidate was sent is shown as it was sent, in the candidate's language (the
@@ -290,7 +280,6 @@ def every_email(world, *, language: str) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.catalogue
-@until_filled
 @pytest.mark.parametrize("language", ["de", "ja"])
 def test_every_email_in_another_language_keeps_no_english_sentence_of_ours(world, language):
     locale = translation.to_locale(language)
@@ -396,7 +385,6 @@ def test_a_rule_refusal_in_the_api_has_the_same_code_in_french(world, token_for)
 
 
 @pytest.mark.catalogue
-@until_filled
 def test_accept_language_fr_gives_a_french_rule_message(world, token_for):
     english, french = (refuse_a_hire(world, token_for, language).json() for language in ("en", "fr"))
     assert french["code"] == english["code"]

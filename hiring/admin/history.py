@@ -40,7 +40,8 @@ def _when(value: str | None, zone: str) -> str:
 
 
 def describe(event: Event, *, zone: str) -> str:
-    """One event as a sentence in the reader's language; an unknown kind falls back to its slug."""
+    """One event as a sentence in the reader's language; a kind without a sentence falls back to
+    its label, an unknown kind to its slug."""
     data = event.data or {}
     who = _who(event)
     round_ = event.round.label if event.round_id else ""
@@ -112,7 +113,7 @@ def describe(event: Event, *, zone: str) -> str:
         return _("Personal data exported by %(who)s") % {"who": who}
     if kind == EventKind.USER_DEACTIVATED:
         return _("Interviewer's account deactivated by %(who)s") % {"who": who}
-    return kind
+    return str(EventKind(kind).label) if kind in EventKind.values else kind
 
 
 def history_events(candidate_id: int) -> QuerySet[Event]:

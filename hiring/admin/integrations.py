@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +170,8 @@ class ApiTokenAdmin(CreateWithSecretMixin, ReadOnlyAdmin):
 class WebhookSubscriptionForm(forms.Form):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=EventKind.choices,
+        # The label to read, the code the subscriber receives beside it.
+        choices=[(value, format_lazy("{} ({})", label, value)) for value, label in EventKind.choices],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every event."),

@@ -59,6 +59,7 @@ from hiring.models import (
 )
 from hiring.rules import DomainError
 from hiring.services.materials import MATERIAL_FIELDS, check_resume, clean_materials
+from hiring.services.rounds import overridable
 from hiring.times import format_local, format_pair
 
 # --- filters for the candidate list ---------------------------------------------------
@@ -262,7 +263,7 @@ class CandidateAdmin(
     def pipeline(self, candidate: Candidate) -> str:
         loops = list(candidate.loops.all())
         if not loops:
-            return format_html('<span class="hl-none">No loop yet</span>')
+            return format_html('<span class="hl-none">{}</span>', _("No loop yet."))
         return format_html_join("", "{}", ((loop_pipeline(loop),) for loop in loops))
 
     @admin.display(description=_("Next interview (your time)"))
@@ -676,19 +677,30 @@ class RoundAdmin(BoundedListMixin, WorkflowMixin, admin.ModelAdmin):
                 "allow_outside_hours": data["outside_hours_ok"],
                 "outside_hours_reason": data["outside_hours_reason"],
             }
-            if rescheduling:
-                services.reschedule_round(
+            try:
+                if rescheduling:
+                    services.reschedule_round(
+                        round=round_,
+                        interviewer=data["interviewer"],
+                        starts_at=data["starts_at"],
+                        by=request.user,
+                        reason=data["reason"],
+                        **override,
+                    )
+                    return _("Moved round “%(round)s”.") % {"round": round_.label}
+                services.schedule_round(
                     round=round_,
                     interviewer=data["interviewer"],
                     starts_at=data["starts_at"],
                     by=request.user,
-                    reason=data["reason"],
                     **override,
                 )
-                return _("Moved round “%(round)s”.") % {"round": round_.label}
-            services.schedule_round(
-                round=round_, interviewer=data["interviewer"], starts_at=data["starts_at"], by=request.user, **override
-            )
+            except DomainError as exc:
+                # A refusal "Schedule anyway" could lift that the check above did not see
+                # (a busy block imported since): shown beside the box, like the others.
+                if not overridable(exc):
+                    raise
+                raise ValidationError({"outside_hours_ok": [exc.message]}) from exc
             return _("Scheduled round “%(round)s”.") % {"round": round_.label}
 
         initial = {

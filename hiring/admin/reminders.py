@@ -100,7 +100,10 @@ class ReminderAdmin(RetryMixin, admin.ModelAdmin):
                 services.resend_reminder(reminder=reminder, by=request.user, reason="Resent from the admin.")
             except (DomainError, ValidationError, PermissionDenied) as exc:
                 text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-                refused.append(f"{reminder.get_kind_display()} to {reminder.email}: {text}")
+                refused.append(
+                    gettext("%(kind)s to %(email)s: %(error)s")
+                    % {"kind": reminder.get_kind_display(), "email": reminder.email, "error": text}
+                )
             else:
                 resent += 1
         if resent:

@@ -51,6 +51,7 @@ from hiring.reminders.hours import candidate_hours, within
 from hiring.rules import DomainError
 from hiring.scheduling import availability
 from hiring.selectors import RECRUITERS_GROUP
+from hiring.services.rounds import calendar_and_load_problems
 from hiring.times import format_local
 
 admin.site.site_header = "Hiring Loop"
@@ -185,14 +186,14 @@ class ScheduleForm(forms.Form):
     )
     outside_hours_reason = forms.CharField(
         required=False,
-        label=_("Why outside hours"),
+        label=_("Why book it anyway"),
         help_text=_("Required with “Schedule anyway”: who agreed, and why. It goes on the record."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("outside_hours_ok") and not (data.get("outside_hours_reason") or "").strip():
-            self.add_error("outside_hours_reason", _("Say why this round may be outside someone's hours."))
+            self.add_error("outside_hours_reason", _("Say why this round may be booked anyway."))
         return data
 
     def __init__(self, *args, round_: Round | None = None, **kwargs):
@@ -464,15 +465,18 @@ class BoundedListMixin:
 
 
 def outside_hours(round_: Round, interviewer: Interviewer, starts_at) -> list[str]:
-    """Who would meet outside their hours at this time, in words with their local time.
+    """Who would meet outside their hours at this time, in words with their local time,
+    with the interviewer's time off, busy block and load limit.
 
-    A warning for the recruiter, not a rule: people do agree to early or late calls.
+    Every one of them can be overridden ("Schedule anyway" with a reason): people do
+    agree to early or late calls, or to move a meeting. The service checks them again.
     """
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
     candidate = round_.loop.candidate
     problems = []
     if availability.time_off_during(interviewer_id=interviewer.pk, starts_at=starts_at, ends_at=ends_at):
         problems.append(gettext("%(name)s is away then (time off).") % {"name": interviewer.name})
+    problems += calendar_and_load_problems(round_=round_, interviewer=interviewer, starts_at=starts_at)
     if not availability.in_weekly_hours(interviewer=interviewer, starts_at=starts_at, ends_at=ends_at):
         problems.append(
             gettext("That is %(local)s for %(name)s, outside their working hours (%(zone)s).")

@@ -62,7 +62,11 @@ class BookSerializer(OutsideHoursSerializer):
 class ConflictSerializer(serializers.Serializer):
     """A refusal (409): the rule's code and words; the round it stopped at, for book."""
 
-    code = serializers.CharField(required=False, help_text="Which rule refused (e.g. candidate_busy).")
+    code = serializers.CharField(
+        required=False,
+        help_text="Which rule refused: the codes of a round's schedule (e.g. candidate_busy, interviewer_busy, "
+        "interviewer_calendar_busy, interviewer_load_limit).",
+    )
     detail = serializers.CharField()
     round_id = serializers.IntegerField(required=False, help_text="book: the round that was refused.")
 

@@ -39,6 +39,8 @@ from hiring.models import (
     Outcome,
     Position,
     Recommendation,
+    ReminderKind,
+    ReminderStatus,
     RoundKind,
     RoundStatus,
     RoundTemplate,
@@ -377,7 +379,8 @@ class OutsideHoursSerializer(serializers.Serializer):
         max_length=2000,
         allow_blank=True,
         default="",
-        help_text="Why the round may be outside someone's hours (required with allow_outside_hours).",
+        help_text="Why the round may be booked anyway: outside someone's hours, over time off, a busy block "
+        "or a load limit (required with allow_outside_hours).",
     )
 
 
@@ -396,9 +399,20 @@ class BookingConflictSerializer(serializers.Serializer):
     """The 409 a refused booking answers (rule 10 and the panel rules), for the schema."""
 
     code = serializers.ChoiceField(
-        choices=["outside_hours", "interviewer_time_off", "candidate_busy", "interviewer_busy", "conflict"],
+        choices=[
+            "outside_hours",
+            "interviewer_time_off",
+            "interviewer_busy",
+            "interviewer_calendar_busy",
+            "interviewer_load_limit",
+            "candidate_busy",
+            "conflict",
+        ],
         required=False,
-        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail).",
+        help_text="Which rule refused; `conflict` for the panel and loop rules (their words are in detail). "
+        "`outside_hours`, `interviewer_time_off`, `interviewer_calendar_busy` (a busy block of the "
+        "interviewer's calendar) and `interviewer_load_limit` may be overridden with allow_outside_hours and a "
+        "reason; `interviewer_busy` (another booked round) and `candidate_busy` may not.",
     )
     detail = serializers.CharField(help_text="The rule's own words, for a person.")
     person = serializers.ChoiceField(choices=["candidate", "interviewer"], required=False)
@@ -420,6 +434,35 @@ class BookingConflictSerializer(serializers.Serializer):
     )
     time_off_ends_at = serializers.DateTimeField(
         required=False, help_text="interviewer_time_off: when the time off ends, in the interviewer's zone."
+    )
+    busy_starts_at = serializers.DateTimeField(
+        required=False,
+        help_text="interviewer_calendar_busy: when the busy block starts, in the interviewer's zone.",
+    )
+    busy_ends_at = serializers.DateTimeField(
+        required=False, help_text="interviewer_calendar_busy: when the busy block ends, in the interviewer's zone."
+    )
+    busy_source = serializers.ChoiceField(
+        choices=["manual", "feed"],
+        required=False,
+        help_text="interviewer_calendar_busy: entered by hand or imported from their calendar feed.",
+    )
+    limit_period = serializers.ChoiceField(
+        choices=["day", "week"],
+        required=False,
+        help_text="interviewer_load_limit: which limit is reached, the local day's or the ISO week's "
+        "(in the interviewer's zone).",
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text="interviewer_load_limit: the limit (their own, else the company default)."
+    )
+    booked = serializers.IntegerField(
+        required=False,
+        help_text="interviewer_load_limit: their other booked rounds that day or week (a moved round not counted).",
+    )
+    local_day = serializers.DateField(
+        required=False,
+        help_text="interviewer_load_limit: the interviewer's local day, or the Monday of the ISO week.",
     )
 
 
@@ -598,3 +641,106 @@ class WebhookSubscriptionWriteSerializer(serializers.Serializer):
     )
     secret = TextField(max_length=128, min_length=16, required=False, help_text="Generated when left out.")
     description = TextField(max_length=200, allow_blank=True, default="")
+
+
+# --- rejection reasons, messages to candidates ------------------------------------------------
+
+
+class RejectionReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="What a reject's `rejection_reason` names (loops/{id}/decision/).")
+    label = serializers.CharField(help_text="The recruiters' words for it.")
+    order = serializers.IntegerField(help_text="Where the list shows it (the list is in this order).")
+
+
+class MessageWriteSerializer(serializers.Serializer):
+    """A template, or a subject and a body; the rules between them are the service's (400 naming the field)."""
+
+    loop = WholeNumberField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="The candidate's loop the message is about (fills {position}, {next_interview}, "
+        "{recruiter_name}); their newest loop when left out.",
+    )
+    template = WholeNumberField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="An active message template (managed in the admin). Leave subject and body out with it.",
+    )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="With a template: the translation to send (it must have one); without: the candidate's "
+        "language, English when the template has none. With free text: the language the placeholders "
+        "are written in (default the candidate's).",
+    )
+    subject = TextField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Free text, one line; placeholders allowed.",
+    )
+    body = TextField(
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Free text; placeholders such as {candidate_name} are filled for the candidate.",
+    )
+
+
+class MessageSerializer(serializers.Serializer):
+    """An email the candidate was sent or is due to be sent: automatic (invitations, reminders,
+    cancellations) or written by a recruiter (kind `message`)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReminderKind.choices)
+    written = serializers.BooleanField(help_text="True for a message a person wrote (kind `message`).")
+    status = serializers.ChoiceField(choices=ReminderStatus.choices)
+    subject = serializers.CharField()
+    body = serializers.CharField(
+        allow_null=True, help_text="What a person wrote; null for automatic emails (their links are the candidate's)."
+    )
+    language = serializers.CharField(allow_blank=True)
+    loop_id = serializers.IntegerField(allow_null=True)
+    template_id = serializers.IntegerField(allow_null=True)
+    sent_by = PersonSerializer(allow_null=True, help_text="Who wrote it; null for automatic emails.")
+    created_at = UTCDateTimeField()
+    due_at = UTCDateTimeField(help_text="When it may go out (after the candidate's quiet hours for non-urgent ones).")
+    sent_at = UTCDateTimeField(allow_null=True)
+    attempts = serializers.IntegerField()
+
+    def to_representation(self, reminder):
+        from hiring import notifications
+
+        payload = reminder.payload or {}
+        written = reminder.kind == ReminderKind.MESSAGE
+        try:
+            subject = notifications.render(reminder)[0]
+        except Exception:  # an old row whose payload no template reads any more: listed, not fatal
+            subject = reminder.get_kind_display()
+        sender_id = payload.get("sent_by_id")
+        return {
+            "id": reminder.pk,
+            "kind": reminder.kind,
+            "written": written,
+            "status": reminder.status,
+            "subject": subject,
+            "body": str(payload.get("body", "")) if written else None,
+            "language": str(payload.get("language") or ""),
+            "loop_id": _loop_id(payload),
+            "template_id": payload.get("template_id") if written else None,
+            "sent_by": {"id": sender_id, "name": payload.get("sent_by", "")} if written and sender_id else None,
+            "created_at": iso(reminder.created_at),
+            "due_at": iso(reminder.due_at),
+            "sent_at": iso(reminder.sent_at),
+            "attempts": reminder.attempts,
+        }
+
+
+def _loop_id(payload: dict) -> int | None:
+    loop_id = payload.get("loop_id")
+    return loop_id if isinstance(loop_id, int) and not isinstance(loop_id, bool) else None

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from hiring.api import availability, privacy, views
+from hiring.api import availability, messages, privacy, views
 from hiring.api.insights import InsightsView
 
 router = DefaultRouter(trailing_slash=True)
@@ -17,6 +17,8 @@ router.register("pools", availability.PoolViewSet, basename="pool")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("candidates", privacy.CandidatePrivacyViewSet, basename="candidate-privacy")
+router.register("candidates", messages.CandidateMessagesViewSet, basename="candidate-messages")
+router.register("rejection-reasons", views.RejectionReasonViewSet, basename="rejection-reason")
 router.register("loops", views.LoopViewSet, basename="loop")
 router.register("rounds", views.RoundViewSet, basename="round")
 router.register("scorecards", views.ScorecardViewSet, basename="scorecard")

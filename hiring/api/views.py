@@ -13,9 +13,12 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -46,12 +49,14 @@ from hiring.models import (
     Loop,
     Position,
     Rating,
+    RejectionReason,
     Round,
     RoundTemplate,
     Scorecard,
     WebhookSubscription,
 )
-from hiring.services.materials import MATERIAL_FIELDS, max_resume_bytes
+from hiring.services.materials import DOCX, MATERIAL_FIELDS, PDF, max_resume_bytes
+from hiring.views import resume_file_response
 
 ID_PATTERN = r"[0-9]{1,18}"
 # Room for the multipart boundaries and part headers around a résumé of the largest size.
@@ -141,6 +146,26 @@ class PositionViewSet(ReadOnlyApiViewSet):
     ordering_fields = ["id", "title", "created_at"]
 
 
+class RejectionReasonPage(CursorPage):
+    # The recruiters' order (the admin's), then a tie-break that makes each page well defined.
+    ordering = ("order", "label", "id")
+
+
+class RejectionReasonViewSet(mixins.ListModelMixin, ApiViewSet):
+    """The reasons a reject may name (`rejection_reason` of loops/{id}/decision/): the active ones,
+    in the recruiters' order. Managed in the admin; a retired reason is no longer listed or taken."""
+
+    queryset = RejectionReason.objects.filter(is_active=True).only("id", "code", "label", "order")
+    serializer_class = s.RejectionReasonSerializer
+    pagination_class = RejectionReasonPage
+    filter_backends: list = []
+
+
+class FileDownloadNegotiation(DefaultContentNegotiation):
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 # --- candidates -----------------------------------------------------------------
 
 
@@ -211,6 +236,39 @@ class CandidateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnl
         upload = self.input(s.ResumeUploadSerializer)["file"]
         services.upload_resume(candidate=candidate, upload=upload, by=request.user)
         return Response(self._candidate_data(candidate))
+
+    def get_content_negotiator(self):
+        # The download answers a file whatever the client accepts (a client asking for
+        # application/pdf must not hear 406); its errors are JSON like every other answer.
+        if getattr(self, "action", None) == "download_resume":
+            return FileDownloadNegotiation()
+        return super().get_content_negotiator()
+
+    @extend_schema(
+        summary="Download the candidate's résumé",
+        description="The stored file, as an attachment, with the type it was recognised as (PDF or Word .docx), "
+        "for those who may see the candidate: recruiters, the hiring manager of a position they have a loop "
+        "for, the interviewers on their panel. Anyone else, and a candidate without a résumé, gets a 404 "
+        "(`no_resume` when the candidate has none).",
+        responses={
+            (200, PDF): OpenApiTypes.BINARY,
+            (200, DOCX): OpenApiTypes.BINARY,
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such candidate for you (`not_found`), or no résumé (`no_resume`)."
+            ),
+        },
+    )
+    @resume.mapping.get
+    def download_resume(self, request, pk=None):
+        candidate = self.get_object()
+        # The same test as the web page's download (the candidate list shows more people than the
+        # résumé is for only if the two ever part; this keeps them one).
+        if not selectors.may_view_candidate(request.user, candidate):
+            raise NotFound()
+        response = resume_file_response(candidate)
+        if response is None:
+            raise NotFound(_("This candidate has no résumé."), code="no_resume")
+        return response
 
 
 # --- loops ----------------------------------------------------------------------
@@ -319,8 +377,10 @@ class RoundViewSet(ReadOnlyApiViewSet):
 
     @extend_schema(
         summary="Schedule a planned round",
-        description="Refused with a 409 when the candidate or the interviewer is busy then, or when it falls "
-        "outside someone's hours without allow_outside_hours and a reason (rule 10).",
+        description="Refused with a 409 when the candidate or the interviewer is busy then (another round, or "
+        "a busy block of the interviewer's calendar), when the interviewer is away (time off) or would go over "
+        "their daily or weekly load limit, or when it falls outside someone's hours (rules 10 and 11). All "
+        "but a clash with another round may be overridden with allow_outside_hours and a reason, on record.",
         request=s.ScheduleSerializer,
         responses={200: s.RoundSerializer, 409: s.BookingConflictSerializer},
     )

@@ -41,6 +41,7 @@ from hiring.services.common import (
     record_event,
 )
 from hiring.services.decisions import decide, withdraw
+from hiring.services.insights import mark_all_insights, mark_stale_targets, refresh_insights
 from hiring.services.integrations import (
     API_KEY_PREFIX,
     API_SCOPES,
@@ -56,7 +57,7 @@ from hiring.services.integrations import (
 )
 from hiring.services.loops import RoundSpec, create_loop_plan, start_loop, validate_plan_for_position
 from hiring.services.materials import remove_resume, update_materials, upload_resume
-from hiring.services.messages import send_message, send_template_to_loops
+from hiring.services.messages import send_candidate_message, send_message, send_template_to_loops
 from hiring.services.privacy import (
     ERASED,
     candidates_due_for_erasure,
@@ -115,13 +116,16 @@ __all__ = [
     "export_candidate",
     "feedback_allowance",
     "hash_api_key",
+    "mark_all_insights",
     "mark_no_show",
     "mark_round_held",
+    "mark_stale_targets",
     "note_api_token_use",
     "person_history",
     "propose_schedule",
     "record_event",
     "record_feed_failure",
+    "refresh_insights",
     "remove_busy_block",
     "remove_pool",
     "remove_resume",
@@ -134,6 +138,7 @@ __all__ = [
     "revoke_api_token",
     "save_scorecard_draft",
     "schedule_round",
+    "send_candidate_message",
     "send_message",
     "send_template_to_loops",
     "set_calendar_feed",

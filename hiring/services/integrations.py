@@ -42,6 +42,7 @@ API_SCOPES = {
     "scorecards:write": "Submit and amend the user's own scorecards.",
     "decisions:write": "Record hire or reject decisions.",
     "webhooks:write": "Create and remove webhook subscriptions.",
+    "messages:write": "Write to candidates (by email, from a template or as free text).",
     "availability:write": "Change availability (the user's own, or anyone's for recruiters) and interviewer pools.",
 }
 

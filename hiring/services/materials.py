@@ -40,6 +40,10 @@ NOTES_MAX = 20_000
 NAME_MAX = 255
 
 
+# The candidate's fields that describe the stored résumé (written together, cleared together).
+RESUME_FIELDS = ["resume", "resume_name", "resume_content_type", "resume_size", "resume_uploaded_at"]
+
+
 def max_resume_bytes() -> int:
     return getattr(settings, "HIRING_RESUME_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -125,16 +129,7 @@ def upload_resume(*, candidate: Candidate, upload: File, by: User | None) -> Can
             locked.resume_content_type = content_type
             locked.resume_size = upload.size
             locked.resume_uploaded_at = timezone.now()
-            locked.save(
-                update_fields=[
-                    "resume",
-                    "resume_name",
-                    "resume_content_type",
-                    "resume_size",
-                    "resume_uploaded_at",
-                    "updated_at",
-                ]
-            )
+            locked.save(update_fields=[*RESUME_FIELDS, "updated_at"])
             record_event(
                 kind=EventKind.CANDIDATE_UPDATED,
                 actor=by,
@@ -157,16 +152,7 @@ def remove_resume(*, candidate: Candidate, by: User | None) -> Candidate:
         return locked
     _delete_on_commit(locked.resume.name)
     clear_resume_fields(locked)
-    locked.save(
-        update_fields=[
-            "resume",
-            "resume_name",
-            "resume_content_type",
-            "resume_size",
-            "resume_uploaded_at",
-            "updated_at",
-        ]
-    )
+    locked.save(update_fields=[*RESUME_FIELDS, "updated_at"])
     record_event(kind=EventKind.CANDIDATE_UPDATED, actor=by, candidate=locked, data={"changed_fields": ["resume"]})
     return locked
 

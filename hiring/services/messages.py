@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hiring import messaging, webhooks
 from hiring.models import (
+    Candidate,
     Event,
     EventKind,
     Loop,
@@ -207,9 +208,68 @@ def send_message(
         raise ValidationError({"loop": _("No such loop.")})
     recipient = recipients[0]
     if not recipient.email:
-        raise DomainError(_("This candidate's personal data was erased; nothing more is sent to them."))
+        raise DomainError(
+            _("This candidate's personal data was erased; nothing more is sent to them."), code="candidate_erased"
+        )
     rendered = messaging.render(subject, body, recipient=recipient, language=language or recipient.language)
     return _write([(recipient, rendered)], by=by, template=template)[0]
+
+
+@transaction.atomic
+def send_candidate_message(
+    *,
+    candidate: Candidate,
+    by: User | None,
+    loop: Loop | None = None,
+    template: MessageTemplate | None = None,
+    language: str | None = None,
+    subject: str = "",
+    body: str = "",
+) -> Reminder:
+    """Write to one candidate the way integrations ask for it (the API): a template, sent in
+    `language` when given (it must have text in it), else in the candidate's language with
+    English as the fallback; or a subject and body written by the caller. About `loop`, one
+    of the candidate's own, by default their newest. Then exactly send_message: its rules,
+    the outbox row and the candidate's timeline."""
+    _require_perm(by, PERMISSION, _("Only recruiters can write to candidates."))
+    if candidate.erased_at is not None:
+        raise DomainError(
+            _("This candidate's personal data was erased; nothing more is sent to them."), code="candidate_erased"
+        )
+    errors: dict[str, list[str]] = {}
+    if loop is None:
+        loop = Loop.objects.filter(candidate=candidate).order_by("-created_at", "-id").first()
+        if loop is None:
+            errors["loop"] = [_("This candidate has no loop to write about yet.")]
+    elif loop.candidate_id != candidate.pk:
+        errors["loop"] = [_("This loop is not one of this candidate's.")]
+    if template is not None:
+        for field, text in (("subject", subject), ("body", body)):
+            if text:
+                errors[field] = [_("Give a template or a subject and a body, not both.")]
+        if not template.is_active:
+            errors["template"] = [_("This template is no longer in use.")]
+    if errors or loop is None:
+        raise ValidationError(errors)
+    if template is not None:
+        translations = translations_of(template)
+        if language:
+            if language not in translations:
+                raise ValidationError(
+                    {
+                        "language": _("The template “%(name)s” has no %(language)s text.")
+                        % {"name": template, "language": messaging.language_name(language)}
+                    }
+                )
+            subject, body = translations[language]
+        else:
+            picked = messaging.pick_translation(translations, candidate.preferred_language)
+            if picked is None:
+                raise ValidationError(
+                    {"template": _("The template “%(name)s” has no English text to fall back on.") % {"name": template}}
+                )
+            language, subject, body = picked
+    return send_message(loop=loop, subject=subject, body=body, language=language, template=template, by=by)
 
 
 @transaction.atomic

@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hiring import reminders
 from hiring.models import (
     ACTIVE_ROUND_STATUSES,
     BOOKED_ROUND_STATUSES,
+    BusyBlock,
     Competency,
     EventKind,
     Interviewer,
@@ -45,7 +47,7 @@ from hiring.services.common import (
     record_event,
 )
 from hiring.services.loops import _advance, _lock_loop, _refresh_feedback_due, _require_open, _seat
-from hiring.times import format_local
+from hiring.times import babel_locale, format_calendar_day, format_local, zone_place
 
 
 @transaction.atomic
@@ -198,6 +200,16 @@ def _outside_hours(*, loop: Loop, round_: Round, interviewer: Interviewer, start
     ]
 
 
+def _interviewer_entry(interviewer: Interviewer, starts_at: dt.datetime) -> dict:
+    """Who a refusal is about, and the round's start in their zone (the head of every entry)."""
+    return {
+        "person": "interviewer",
+        "name": interviewer.name,
+        "local_start": starts_at.astimezone(ZoneInfo(interviewer.time_zone)).isoformat(),
+        "time_zone": interviewer.time_zone,
+    }
+
+
 def _time_off(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> dict | None:
     """The interviewer's time off that the round would fall into, as the record shows it."""
     ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
@@ -206,13 +218,123 @@ def _time_off(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime
         return None
     zone = ZoneInfo(interviewer.time_zone)
     return {
-        "person": "interviewer",
-        "name": interviewer.name,
-        "local_start": starts_at.astimezone(zone).isoformat(),
-        "time_zone": interviewer.time_zone,
+        **_interviewer_entry(interviewer, starts_at),
         "time_off_starts_at": away.starts_at.astimezone(zone).isoformat(),
         "time_off_ends_at": away.ends_at.astimezone(zone).isoformat(),
     }
+
+
+def _busy_block(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> dict | None:
+    """The first of the interviewer's busy blocks (manual or from their calendar feed)
+    that the round would overlap, as the record shows it (never the block's summary,
+    which is the interviewer's own). One query, however many blocks they have."""
+    ends_at = starts_at + dt.timedelta(minutes=round_.duration_minutes)
+    block = (
+        BusyBlock.objects.filter(interviewer_id=interviewer.pk, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at")
+        .only("starts_at", "ends_at", "source")
+        .first()
+    )
+    if block is None:
+        return None
+    zone = ZoneInfo(interviewer.time_zone)
+    return {
+        **_interviewer_entry(interviewer, starts_at),
+        "busy_starts_at": block.starts_at.astimezone(zone).isoformat(),
+        "busy_ends_at": block.ends_at.astimezone(zone).isoformat(),
+        "busy_source": block.source,
+    }
+
+
+def _busy_block_words(entry: dict) -> str:
+    """'Ivy is busy then (Tue 5 May 10:00 CEST – 11:00 CEST in their calendar).', in the
+    reader's zone (the recruiter's, set per request) and language."""
+    reader_zone = ZoneInfo(timezone.get_current_timezone_name())
+    start = dt.datetime.fromisoformat(entry["busy_starts_at"])
+    end = dt.datetime.fromisoformat(entry["busy_ends_at"])
+    same_day = start.astimezone(reader_zone).date() == end.astimezone(reader_zone).date()
+    return _("%(name)s is busy then (%(start)s – %(end)s in their calendar).") % {
+        "name": entry["name"],
+        "start": format_local(start, reader_zone),
+        "end": format_local(end, reader_zone, with_day=not same_day),
+    }
+
+
+def _load_limit(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> dict | None:
+    """Whether one more interview at starts_at takes the interviewer over their limit for
+    that local day or ISO week of their own zone (their own limit, else the company's),
+    counting their other booked rounds: the round itself is left out, so moving it within
+    a full day is no new load. The day's limit is reported first. Two queries."""
+    load = availability.load_counts(
+        interviewer_ids=[interviewer.pk], start=starts_at, end=starts_at + dt.timedelta(seconds=1)
+    ).get(interviewer.pk)
+    if load is None:
+        return None
+    local_day = starts_at.astimezone(load.zone).date()
+    day_count, week_count = load.day_count(starts_at), load.week_count(starts_at)
+    if round_.interviewer_id == interviewer.pk and round_.status in BOOKED_ROUND_STATUSES and round_.starts_at:
+        # The round's own present booking is in the counts: it moves, it does not add.
+        own_day = round_.starts_at.astimezone(load.zone).date()
+        day_count -= own_day == local_day
+        week_count -= availability.week_of(own_day) == availability.week_of(local_day)
+    if day_count + 1 > load.day_limit:
+        period, count, limit, day = "day", day_count, load.day_limit, local_day
+    elif week_count + 1 > load.week_limit:
+        period, count, limit = "week", week_count, load.week_limit
+        day = local_day - dt.timedelta(days=local_day.isoweekday() - 1)  # the ISO week's Monday
+    else:
+        return None
+    return {
+        **_interviewer_entry(interviewer, starts_at),
+        "limit_period": period,
+        "limit": limit,
+        "booked": count,
+        "local_day": day.isoformat(),
+    }
+
+
+def _load_limit_words(entry: dict) -> str:
+    """'Ivy already has 3 interviews on Tue 5 May in Asia/Tokyo (their limit is 3 a day).':
+    the day is the interviewer's own (their limits count in their zone)."""
+    values = {
+        "name": entry["name"],
+        "count": entry["booked"],
+        "limit": entry["limit"],
+        "day": format_calendar_day(dt.date.fromisoformat(entry["local_day"])),
+        "zone": zone_place(entry["time_zone"], babel_locale()),
+    }
+    if entry["limit_period"] == "day":
+        return (
+            ngettext(
+                "%(name)s already has %(count)d interview on %(day)s in %(zone)s (their limit is %(limit)d a day).",
+                "%(name)s already has %(count)d interviews on %(day)s in %(zone)s (their limit is %(limit)d a day).",
+                entry["booked"],
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(name)s already has %(count)d interview in the week of %(day)s in %(zone)s "
+            "(their limit is %(limit)d a week).",
+            "%(name)s already has %(count)d interviews in the week of %(day)s in %(zone)s "
+            "(their limit is %(limit)d a week).",
+            entry["booked"],
+        )
+        % values
+    )
+
+
+def calendar_and_load_problems(*, round_: Round, interviewer: Interviewer, starts_at: dt.datetime) -> list[str]:
+    """The interviewer's busy block and load limit at this time, in words, for a form that
+    lists every problem before the recruiter decides to override (the admin's)."""
+    problems = []
+    busy = _busy_block(round_=round_, interviewer=interviewer, starts_at=starts_at)
+    if busy is not None:
+        problems.append(_busy_block_words(busy))
+    over = _load_limit(round_=round_, interviewer=interviewer, starts_at=starts_at)
+    if over is not None:
+        problems.append(_load_limit_words(over))
+    return problems
 
 
 def _check_hours(
@@ -224,14 +346,19 @@ def _check_hours(
     allow_outside_hours: bool,
     outside_hours_reason: str,
 ) -> list[dict]:
-    """Rule 10: refuse a round in the interviewer's time off or outside someone's hours,
-    unless the caller overrides it with a reason. Returns what was overridden (empty when
-    nothing was), to put on record; a time-off entry carries time_off_starts_at."""
+    """Rule 10 and 11: refuse a round in the interviewer's time off, over one of their
+    busy blocks, over their daily or weekly load limit, or outside someone's hours, unless
+    the caller overrides it with a reason. Returns what was overridden (empty when nothing
+    was), to put on record; a time-off entry carries time_off_starts_at, a busy block
+    busy_starts_at, a load limit limit_period. Five queries, whatever the bookings."""
     away = _time_off(round_=round_, interviewer=interviewer, starts_at=starts_at)
+    busy = _busy_block(round_=round_, interviewer=interviewer, starts_at=starts_at)
+    over = _load_limit(round_=round_, interviewer=interviewer, starts_at=starts_at)
     outside = _outside_hours(loop=loop, round_=round_, interviewer=interviewer, starts_at=starts_at)
-    if away is None and not outside:
+    if away is None and busy is None and over is None and not outside:
         return []
     if not allow_outside_hours:
+        again = _("Pick another time or interviewer, or book it anyway with a reason.")
         if away is not None:
             raise DomainError(
                 _(
@@ -242,6 +369,11 @@ def _check_hours(
                 code="interviewer_time_off",
                 extra=away,
             )
+        if busy is not None:
+            # Its own code: unlike interviewer_busy (another booked round), a reason lifts it.
+            raise DomainError(f"{_busy_block_words(busy)} {again}", code="interviewer_calendar_busy", extra=busy)
+        if over is not None:
+            raise DomainError(f"{_load_limit_words(over)} {again}", code="interviewer_load_limit", extra=over)
         first = outside[0]
         if first["person"] == "interviewer":
             message = _(
@@ -259,8 +391,14 @@ def _check_hours(
             extra={**first, "outside": outside},
         )
     if not (outside_hours_reason or "").strip():
-        raise ValidationError({"outside_hours_reason": _("Say why this round may be outside someone's hours.")})
-    return [*outside, *([away] if away is not None else [])]
+        raise ValidationError({"outside_hours_reason": _("Say why this round may be booked anyway.")})
+    return [*outside, *(entry for entry in (away, busy, over) if entry is not None)]
+
+
+def overridable(exc: DomainError) -> bool:
+    """Whether allow_outside_hours with a reason would lift this refusal: outside hours,
+    time off, a busy block or a load limit, never a clash with another booked round."""
+    return exc.code in {"outside_hours", "interviewer_time_off", "interviewer_calendar_busy", "interviewer_load_limit"}
 
 
 def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.datetime) -> None:
@@ -292,13 +430,15 @@ def _book(round_: Round, *, loop: Loop, interviewer: Interviewer, starts_at: dt.
 def _override_record(outside: list[dict], reason: str) -> dict:
     if not outside:
         return {}
-    hours = [entry for entry in outside if "time_off_starts_at" not in entry]
-    away = [entry for entry in outside if "time_off_starts_at" in entry]
+    kinds = {"time_off": "time_off_starts_at", "busy_block": "busy_starts_at", "load_limit": "limit_period"}
     record: dict = {"outside_hours_reason": reason.strip()}
+    hours = [entry for entry in outside if not any(key in entry for key in kinds.values())]
     if hours:
         record["outside_hours"] = hours
-    if away:
-        record["time_off"] = away
+    for name, key in kinds.items():
+        entries = [entry for entry in outside if key in entry]
+        if entries:
+            record[name] = entries
     return record
 
 
@@ -412,7 +552,7 @@ def reschedule_round(
     _book(round_, loop=loop, interviewer=new_interviewer, starts_at=new_start)
     if outside:
         reason = " ".join(
-            part for part in (reason.strip(), _("Outside hours: %s") % outside_hours_reason.strip()) if part
+            part for part in (reason.strip(), _("Booked anyway: %s") % outside_hours_reason.strip()) if part
         )
     record_event(
         kind=EventKind.ROUND_RESCHEDULED,
