@@ -9,6 +9,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -17,912 +18,444 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Competency",
+            name='Competency',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, unique=True)),
-                ("description", models.TextField(blank=True)),
-                ("guide", models.TextField(blank=True, help_text="What to look for; shown beside the rating scale.")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True)),
+                ('description', models.TextField(blank=True)),
+                ('guide', models.TextField(blank=True, help_text='What to look for; shown beside the rating scale.')),
             ],
             options={
-                "verbose_name_plural": "competencies",
-                "ordering": ["name"],
+                'verbose_name_plural': 'competencies',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Department",
+            name='Department',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, unique=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="LoopPlan",
+            name='LoopPlan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=120, unique=True)),
-                ("description", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120, unique=True)),
+                ('description', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="SeniorityLevel",
+            name='SeniorityLevel',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=50, unique=True)),
-                ("rank", models.PositiveSmallIntegerField(help_text="Higher is more senior.", unique=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=50, unique=True)),
+                ('rank', models.PositiveSmallIntegerField(help_text='Higher is more senior.', unique=True)),
             ],
             options={
-                "ordering": ["rank"],
+                'ordering': ['rank'],
             },
         ),
         migrations.CreateModel(
-            name="ApiToken",
+            name='ApiToken',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100)),
-                (
-                    "prefix",
-                    models.CharField(db_index=True, help_text="The first characters, to recognise it.", max_length=12),
-                ),
-                ("key_hash", models.CharField(max_length=64, unique=True)),
-                ("scopes", models.JSONField(blank=True, default=list)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("expires_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("last_used_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="api_tokens",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100)),
+                ('prefix', models.CharField(db_index=True, help_text='The first characters, to recognise it.', max_length=12)),
+                ('key_hash', models.CharField(max_length=64, unique=True)),
+                ('scopes', models.JSONField(blank=True, default=list)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('expires_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="Candidate",
+            name='Candidate',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("full_name", models.CharField(max_length=200)),
-                ("email", models.EmailField(max_length=254)),
-                (
-                    "time_zone",
-                    hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone]),
-                ),
-                (
-                    "preferred_language",
-                    models.CharField(
-                        choices=[
-                            ("en", "English"),
-                            ("es", "Spanish"),
-                            ("pt", "Portuguese"),
-                            ("fr", "French"),
-                            ("de", "German"),
-                            ("it", "Italian"),
-                            ("nl", "Dutch"),
-                            ("pl", "Polish"),
-                            ("ja", "Japanese"),
-                            ("zh", "Chinese"),
-                            ("hi", "Hindi"),
-                            ("ar", "Arabic"),
-                        ],
-                        default="en",
-                        max_length=5,
-                    ),
-                ),
-                (
-                    "source",
-                    models.CharField(blank=True, help_text="Referral, careers site, agency ...", max_length=100),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('full_name', models.CharField(max_length=200)),
+                ('email', models.EmailField(max_length=254)),
+                ('time_zone', hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone])),
+                ('preferred_language', models.CharField(choices=[('en', 'English'), ('es', 'Spanish'), ('pt', 'Portuguese'), ('fr', 'French'), ('de', 'German'), ('it', 'Italian'), ('nl', 'Dutch'), ('pl', 'Polish'), ('ja', 'Japanese'), ('zh', 'Chinese'), ('hi', 'Hindi'), ('ar', 'Arabic')], default='en', max_length=5)),
+                ('source', models.CharField(blank=True, help_text='Referral, careers site, agency ...', max_length=100)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
             ],
             options={
-                "ordering": ["-created_at"],
-                "indexes": [models.Index(fields=["full_name"], name="hiring_cand_full_na_22b0a8_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        django.db.models.functions.text.Lower("email"), name="candidate_email_unique"
-                    )
-                ],
+                'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['full_name'], name='hiring_cand_full_na_22b0a8_idx')],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='candidate_email_unique')],
             },
         ),
         migrations.CreateModel(
-            name="Interviewer",
+            name='Interviewer',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "time_zone",
-                    hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone]),
-                ),
-                ("work_start", models.TimeField(default=datetime.time(9, 0))),
-                ("work_end", models.TimeField(default=datetime.time(17, 30))),
-                (
-                    "work_days",
-                    models.CharField(default="12345", max_length=7, validators=[hiring.models.validate_work_days]),
-                ),
-                (
-                    "languages",
-                    models.JSONField(blank=True, default=list, validators=[hiring.models.validate_languages]),
-                ),
-                ("is_bar_raiser", models.BooleanField(default=False, verbose_name="trained bar raiser")),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="interviewers", to="hiring.department"
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="interviewer",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "level",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="interviewers",
-                        to="hiring.senioritylevel",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('time_zone', hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone])),
+                ('work_start', models.TimeField(default=datetime.time(9, 0))),
+                ('work_end', models.TimeField(default=datetime.time(17, 30))),
+                ('work_days', models.CharField(default='12345', max_length=7, validators=[hiring.models.validate_work_days])),
+                ('languages', models.JSONField(blank=True, default=list, validators=[hiring.models.validate_languages])),
+                ('is_bar_raiser', models.BooleanField(default=False, verbose_name='trained bar raiser')),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interviewers', to='hiring.department')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='interviewer', to=settings.AUTH_USER_MODEL)),
+                ('level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interviewers', to='hiring.senioritylevel')),
             ],
             options={
-                "ordering": ["user__first_name", "user__last_name"],
+                'ordering': ['user__first_name', 'user__last_name'],
             },
         ),
         migrations.CreateModel(
-            name="Loop",
+            name='Loop',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("scheduled", "Scheduled"),
-                            ("in_progress", "In progress"),
-                            ("awaiting_decision", "Awaiting decision"),
-                            ("hired", "Hired"),
-                            ("rejected", "Rejected"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        default="draft",
-                        max_length=20,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "candidate",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="loops", to="hiring.candidate"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('in_progress', 'In progress'), ('awaiting_decision', 'Awaiting decision'), ('hired', 'Hired'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='loops', to='hiring.candidate')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Decision",
+            name='Decision',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("outcome", models.CharField(choices=[("hire", "Hire"), ("reject", "Reject")], max_length=10)),
-                ("reason", models.TextField(blank=True)),
-                ("decided_at", models.DateTimeField()),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "loop",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="decision", to="hiring.loop"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('outcome', models.CharField(choices=[('hire', 'Hire'), ('reject', 'Reject')], max_length=10)),
+                ('reason', models.TextField(blank=True)),
+                ('decided_at', models.DateTimeField()),
+                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('loop', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='hiring.loop')),
             ],
         ),
         migrations.CreateModel(
-            name="Position",
+            name='Position',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("title", models.CharField(max_length=150)),
-                (
-                    "min_rounds",
-                    models.PositiveSmallIntegerField(
-                        default=5, help_text="A position may ask for more rounds than the company floor, never fewer."
-                    ),
-                ),
-                ("is_open", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="positions", to="hiring.department"
-                    ),
-                ),
-                (
-                    "hiring_manager",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "loop_plan",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="positions", to="hiring.loopplan"
-                    ),
-                ),
-                (
-                    "recruiter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=150)),
+                ('min_rounds', models.PositiveSmallIntegerField(default=5, help_text='A position may ask for more rounds than the company floor, never fewer.')),
+                ('is_open', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='hiring.department')),
+                ('hiring_manager', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('loop_plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='hiring.loopplan')),
+                ('recruiter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["title"],
+                'ordering': ['title'],
             },
         ),
         migrations.AddField(
-            model_name="loop",
-            name="position",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="loops", to="hiring.position"
-            ),
+            model_name='loop',
+            name='position',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='loops', to='hiring.position'),
         ),
         migrations.CreateModel(
-            name="Round",
+            name='Round',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("order", models.PositiveSmallIntegerField()),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("screen", "Screen"),
-                            ("technical", "Technical"),
-                            ("system_design", "System design"),
-                            ("culture", "Culture and values"),
-                            ("hiring_manager", "Hiring manager"),
-                            ("bar_raiser", "Bar raiser"),
-                            ("other", "Other"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("title", models.CharField(blank=True, max_length=120)),
-                ("starts_at", models.DateTimeField(blank=True, help_text="Stored in UTC.", null=True)),
-                ("duration_minutes", models.PositiveSmallIntegerField(default=60)),
-                ("feedback_due_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("planned", "Planned"),
-                            ("scheduled", "Scheduled"),
-                            ("held", "Held"),
-                            ("submitted", "Scorecard in"),
-                            ("cancelled", "Cancelled"),
-                            ("no_show", "No-show"),
-                        ],
-                        default="planned",
-                        max_length=20,
-                    ),
-                ),
-                ("sequence", models.PositiveIntegerField(default=0)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("competencies", models.ManyToManyField(blank=True, related_name="+", to="hiring.competency")),
-                (
-                    "interviewer",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="rounds",
-                        to="hiring.interviewer",
-                    ),
-                ),
-                (
-                    "loop",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="rounds", to="hiring.loop"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveSmallIntegerField()),
+                ('kind', models.CharField(choices=[('screen', 'Screen'), ('technical', 'Technical'), ('system_design', 'System design'), ('culture', 'Culture and values'), ('hiring_manager', 'Hiring manager'), ('bar_raiser', 'Bar raiser'), ('other', 'Other')], max_length=20)),
+                ('title', models.CharField(blank=True, max_length=120)),
+                ('starts_at', models.DateTimeField(blank=True, help_text='Stored in UTC.', null=True)),
+                ('duration_minutes', models.PositiveSmallIntegerField(default=60)),
+                ('feedback_due_at', models.DateTimeField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('planned', 'Planned'), ('scheduled', 'Scheduled'), ('held', 'Held'), ('submitted', 'Scorecard in'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='planned', max_length=20)),
+                ('sequence', models.PositiveIntegerField(default=0)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('competencies', models.ManyToManyField(blank=True, related_name='+', to='hiring.competency')),
+                ('interviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='hiring.interviewer')),
+                ('loop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='hiring.loop')),
             ],
             options={
-                "ordering": ["loop", "order"],
+                'ordering': ['loop', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="Reminder",
+            name='Reminder',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "key",
-                    models.CharField(
-                        help_text="Makes the same reminder impossible to create twice.", max_length=200, unique=True
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("invitation", "Invitation"),
-                            ("update", "Update (rescheduled)"),
-                            ("cancellation", "Cancellation"),
-                            ("before_24h", "24 h before"),
-                            ("before_1h", "1 h before"),
-                            ("feedback_due", "Feedback due"),
-                            ("feedback_overdue", "Feedback overdue"),
-                            ("escalation", "Escalation to recruiter"),
-                            ("veto_notice", "Veto notice"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("email", models.EmailField(max_length=254)),
-                (
-                    "time_zone",
-                    hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone]),
-                ),
-                ("urgent", models.BooleanField(default=False)),
-                ("due_at", models.DateTimeField(help_text="When it may go out, UTC, after quiet hours are applied.")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("claimed", "Being sent"),
-                            ("sent", "Sent"),
-                            ("failed", "Failed"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        default="pending",
-                        max_length=12,
-                    ),
-                ),
-                ("claimed_until", models.DateTimeField(blank=True, null=True)),
-                ("claim_token", models.CharField(blank=True, max_length=32)),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("payload", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "recipient_candidate",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="reminders",
-                        to="hiring.candidate",
-                    ),
-                ),
-                (
-                    "recipient_user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "round",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="reminders",
-                        to="hiring.round",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(help_text='Makes the same reminder impossible to create twice.', max_length=200, unique=True)),
+                ('kind', models.CharField(choices=[('invitation', 'Invitation'), ('update', 'Update (rescheduled)'), ('cancellation', 'Cancellation'), ('before_24h', '24 h before'), ('before_1h', '1 h before'), ('feedback_due', 'Feedback due'), ('feedback_overdue', 'Feedback overdue'), ('escalation', 'Escalation to recruiter'), ('veto_notice', 'Veto notice')], max_length=20)),
+                ('email', models.EmailField(max_length=254)),
+                ('time_zone', hiring.models.TimeZoneField(max_length=64, validators=[hiring.models.validate_time_zone])),
+                ('urgent', models.BooleanField(default=False)),
+                ('due_at', models.DateTimeField(help_text='When it may go out, UTC, after quiet hours are applied.')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('claimed', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('withdrawn', 'Withdrawn')], default='pending', max_length=12)),
+                ('claimed_until', models.DateTimeField(blank=True, null=True)),
+                ('claim_token', models.CharField(blank=True, max_length=32)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('payload', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('recipient_candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='hiring.candidate')),
+                ('recipient_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('round', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='hiring.round')),
             ],
             options={
-                "ordering": ["due_at"],
+                'ordering': ['due_at'],
             },
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("candidate.created", "Candidate Created"),
-                            ("candidate.updated", "Candidate Updated"),
-                            ("loop.created", "Loop Created"),
-                            ("loop.scheduled", "Loop Scheduled"),
-                            ("loop.status_changed", "Loop Status Changed"),
-                            ("round.added", "Round Added"),
-                            ("round.scheduled", "Round Scheduled"),
-                            ("round.rescheduled", "Round Rescheduled"),
-                            ("round.cancelled", "Round Cancelled"),
-                            ("round.held", "Round Held"),
-                            ("round.no_show", "Round No Show"),
-                            ("scorecard.submitted", "Scorecard Submitted"),
-                            ("scorecard.amended", "Scorecard Amended"),
-                            ("loop.vetoed", "Loop Vetoed"),
-                            ("loop.decided", "Loop Decided"),
-                            ("candidate.withdrawn", "Candidate Withdrawn"),
-                            ("reminder.resent", "Reminder Resent"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("reason", models.TextField(blank=True)),
-                ("data", models.JSONField(blank=True, default=dict)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "candidate",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="hiring.candidate",
-                    ),
-                ),
-                (
-                    "loop",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="hiring.loop",
-                    ),
-                ),
-                (
-                    "round",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="hiring.round",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('candidate.created', 'Candidate Created'), ('candidate.updated', 'Candidate Updated'), ('loop.created', 'Loop Created'), ('loop.scheduled', 'Loop Scheduled'), ('loop.status_changed', 'Loop Status Changed'), ('round.added', 'Round Added'), ('round.scheduled', 'Round Scheduled'), ('round.rescheduled', 'Round Rescheduled'), ('round.cancelled', 'Round Cancelled'), ('round.held', 'Round Held'), ('round.no_show', 'Round No Show'), ('scorecard.submitted', 'Scorecard Submitted'), ('scorecard.amended', 'Scorecard Amended'), ('loop.vetoed', 'Loop Vetoed'), ('loop.decided', 'Loop Decided'), ('candidate.withdrawn', 'Candidate Withdrawn'), ('reminder.resent', 'Reminder Resent')], max_length=40)),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('reason', models.TextField(blank=True)),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='hiring.candidate')),
+                ('loop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='hiring.loop')),
+                ('round', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='hiring.round')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="RoundTemplate",
+            name='RoundTemplate',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("order", models.PositiveSmallIntegerField()),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("screen", "Screen"),
-                            ("technical", "Technical"),
-                            ("system_design", "System design"),
-                            ("culture", "Culture and values"),
-                            ("hiring_manager", "Hiring manager"),
-                            ("bar_raiser", "Bar raiser"),
-                            ("other", "Other"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("title", models.CharField(blank=True, max_length=120)),
-                ("duration_minutes", models.PositiveSmallIntegerField(default=60)),
-                ("competencies", models.ManyToManyField(blank=True, related_name="+", to="hiring.competency")),
-                (
-                    "plan",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="rounds", to="hiring.loopplan"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveSmallIntegerField()),
+                ('kind', models.CharField(choices=[('screen', 'Screen'), ('technical', 'Technical'), ('system_design', 'System design'), ('culture', 'Culture and values'), ('hiring_manager', 'Hiring manager'), ('bar_raiser', 'Bar raiser'), ('other', 'Other')], max_length=20)),
+                ('title', models.CharField(blank=True, max_length=120)),
+                ('duration_minutes', models.PositiveSmallIntegerField(default=60)),
+                ('competencies', models.ManyToManyField(blank=True, related_name='+', to='hiring.competency')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='hiring.loopplan')),
             ],
             options={
-                "ordering": ["plan", "order"],
+                'ordering': ['plan', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="Scorecard",
+            name='Scorecard',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("revision", models.PositiveSmallIntegerField()),
-                (
-                    "recommendation",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("strong_no", "Strong no"),
-                            ("no", "No"),
-                            ("yes", "Yes"),
-                            ("strong_yes", "Strong yes"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("notes", models.TextField(blank=True)),
-                ("veto", models.BooleanField(default=False)),
-                ("veto_reason", models.TextField(blank=True)),
-                ("submitted_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "is_current",
-                    models.BooleanField(default=False, help_text="The latest submitted revision of the round."),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "round",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="scorecards", to="hiring.round"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('revision', models.PositiveSmallIntegerField()),
+                ('recommendation', models.CharField(blank=True, choices=[('strong_no', 'Strong no'), ('no', 'No'), ('yes', 'Yes'), ('strong_yes', 'Strong yes')], max_length=12)),
+                ('notes', models.TextField(blank=True)),
+                ('veto', models.BooleanField(default=False)),
+                ('veto_reason', models.TextField(blank=True)),
+                ('submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('is_current', models.BooleanField(default=False, help_text='The latest submitted revision of the round.')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scorecards', to='hiring.round')),
             ],
             options={
-                "ordering": ["round", "revision"],
+                'ordering': ['round', 'revision'],
             },
         ),
         migrations.CreateModel(
-            name="Rating",
+            name='Rating',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "score",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (1, "Well below the bar: clear evidence against"),
-                            (2, "Below the bar: not enough evidence"),
-                            (3, "Meets the bar: solid evidence"),
-                            (4, "Raises the bar: exceptional evidence"),
-                        ]
-                    ),
-                ),
-                (
-                    "competency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="hiring.competency"
-                    ),
-                ),
-                (
-                    "scorecard",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="ratings", to="hiring.scorecard"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('score', models.PositiveSmallIntegerField(choices=[(1, 'Well below the bar: clear evidence against'), (2, 'Below the bar: not enough evidence'), (3, 'Meets the bar: solid evidence'), (4, 'Raises the bar: exceptional evidence')])),
+                ('competency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='hiring.competency')),
+                ('scorecard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='hiring.scorecard')),
             ],
             options={
-                "ordering": ["scorecard", "competency__name"],
+                'ordering': ['scorecard', 'competency__name'],
             },
         ),
         migrations.AddField(
-            model_name="loop",
-            name="veto_scorecard",
-            field=models.OneToOneField(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="vetoed_loop",
-                to="hiring.scorecard",
-            ),
+            model_name='loop',
+            name='veto_scorecard',
+            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vetoed_loop', to='hiring.scorecard'),
         ),
         migrations.CreateModel(
-            name="WebhookDelivery",
+            name='WebhookDelivery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("claimed", "Being delivered"),
-                            ("delivered", "Delivered"),
-                            ("failed", "Gave up"),
-                        ],
-                        default="pending",
-                        max_length=12,
-                    ),
-                ),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("next_attempt_at", models.DateTimeField()),
-                ("claimed_until", models.DateTimeField(blank=True, null=True)),
-                ("claim_token", models.CharField(blank=True, max_length=32)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                ("last_status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="deliveries", to="hiring.event"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('claimed', 'Being delivered'), ('delivered', 'Delivered'), ('failed', 'Gave up')], default='pending', max_length=12)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField()),
+                ('claimed_until', models.DateTimeField(blank=True, null=True)),
+                ('claim_token', models.CharField(blank=True, max_length=32)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='hiring.event')),
             ],
             options={
-                "verbose_name_plural": "webhook deliveries",
+                'verbose_name_plural': 'webhook deliveries',
             },
         ),
         migrations.CreateModel(
-            name="WebhookAttempt",
+            name='WebhookAttempt',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("attempted_at", models.DateTimeField(auto_now_add=True)),
-                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("error", models.TextField(blank=True)),
-                ("duration_ms", models.PositiveIntegerField(default=0)),
-                (
-                    "delivery",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attempt_log",
-                        to="hiring.webhookdelivery",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('attempted_at', models.DateTimeField(auto_now_add=True)),
+                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('error', models.TextField(blank=True)),
+                ('duration_ms', models.PositiveIntegerField(default=0)),
+                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='hiring.webhookdelivery')),
             ],
             options={
-                "ordering": ["attempted_at"],
+                'ordering': ['attempted_at'],
             },
         ),
         migrations.CreateModel(
-            name="WebhookSubscription",
+            name='WebhookSubscription',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("url", models.URLField(max_length=500)),
-                ("secret", models.CharField(max_length=128)),
-                ("events", models.JSONField(default=list, help_text="Event kinds to send; empty means all.")),
-                ("is_active", models.BooleanField(default=True)),
-                ("description", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('url', models.URLField(max_length=500)),
+                ('secret', models.CharField(max_length=128)),
+                ('events', models.JSONField(default=list, help_text='Event kinds to send; empty means all.')),
+                ('is_active', models.BooleanField(default=True)),
+                ('description', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.AddField(
-            model_name="webhookdelivery",
-            name="subscription",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="hiring.webhooksubscription"
-            ),
+            model_name='webhookdelivery',
+            name='subscription',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='hiring.webhooksubscription'),
         ),
         migrations.AddConstraint(
-            model_name="position",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("min_rounds__gte", 5)), name="position_min_rounds_floor"
-            ),
+            model_name='position',
+            constraint=models.CheckConstraint(condition=models.Q(('min_rounds__gte', 5)), name='position_min_rounds_floor'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(fields=["interviewer", "starts_at"], name="hiring_roun_intervi_4e407d_idx"),
+            model_name='round',
+            index=models.Index(fields=['interviewer', 'starts_at'], name='hiring_roun_intervi_4e407d_idx'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(fields=["status", "feedback_due_at"], name="hiring_roun_status_829199_idx"),
+            model_name='round',
+            index=models.Index(fields=['status', 'feedback_due_at'], name='hiring_roun_status_829199_idx'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(fields=["status", "starts_at"], name="hiring_roun_status_7ed22d_idx"),
+            model_name='round',
+            index=models.Index(fields=['status', 'starts_at'], name='hiring_roun_status_7ed22d_idx'),
         ),
         migrations.AddConstraint(
-            model_name="round",
-            constraint=models.UniqueConstraint(fields=("loop", "order"), name="round_order_unique"),
+            model_name='round',
+            constraint=models.UniqueConstraint(fields=('loop', 'order'), name='round_order_unique'),
         ),
         migrations.AddConstraint(
-            model_name="round",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    ("interviewer__isnull", False), models.Q(("status__in", ["cancelled", "no_show"]), _negated=True)
-                ),
-                fields=("loop", "interviewer"),
-                name="round_interviewer_once_per_loop",
-            ),
+            model_name='round',
+            constraint=models.UniqueConstraint(condition=models.Q(('interviewer__isnull', False), models.Q(('status__in', ['cancelled', 'no_show']), _negated=True)), fields=('loop', 'interviewer'), name='round_interviewer_once_per_loop'),
         ),
         migrations.AddConstraint(
-            model_name="round",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    ("kind", "bar_raiser"), models.Q(("status__in", ["cancelled", "no_show"]), _negated=True)
-                ),
-                fields=("loop",),
-                name="round_one_bar_raiser_per_loop",
-            ),
+            model_name='round',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'bar_raiser'), models.Q(('status__in', ['cancelled', 'no_show']), _negated=True)), fields=('loop',), name='round_one_bar_raiser_per_loop'),
         ),
         migrations.AddConstraint(
-            model_name="round",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["planned", "cancelled"]),
-                    models.Q(("interviewer__isnull", False), ("starts_at__isnull", False)),
-                    _connector="OR",
-                ),
-                name="round_scheduled_has_interviewer_and_time",
-            ),
+            model_name='round',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planned', 'cancelled']), models.Q(('interviewer__isnull', False), ('starts_at__isnull', False)), _connector='OR'), name='round_scheduled_has_interviewer_and_time'),
         ),
         migrations.AddConstraint(
-            model_name="round",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["planned", "scheduled", "held", "submitted", "cancelled", "no_show"])
-                ),
-                name="round_status_valid",
-            ),
+            model_name='round',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planned', 'scheduled', 'held', 'submitted', 'cancelled', 'no_show'])), name='round_status_valid'),
         ),
         migrations.AddIndex(
-            model_name="reminder",
-            index=models.Index(fields=["status", "due_at"], name="hiring_remi_status_23b9a0_idx"),
+            model_name='reminder',
+            index=models.Index(fields=['status', 'due_at'], name='hiring_remi_status_23b9a0_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["loop", "created_at"], name="hiring_even_loop_id_a0bf46_idx"),
+            model_name='event',
+            index=models.Index(fields=['loop', 'created_at'], name='hiring_even_loop_id_a0bf46_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["candidate", "created_at"], name="hiring_even_candida_98da35_idx"),
+            model_name='event',
+            index=models.Index(fields=['candidate', 'created_at'], name='hiring_even_candida_98da35_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["kind", "created_at"], name="hiring_even_kind_3253ff_idx"),
+            model_name='event',
+            index=models.Index(fields=['kind', 'created_at'], name='hiring_even_kind_3253ff_idx'),
         ),
         migrations.AddConstraint(
-            model_name="roundtemplate",
-            constraint=models.UniqueConstraint(fields=("plan", "order"), name="round_template_order_unique"),
+            model_name='roundtemplate',
+            constraint=models.UniqueConstraint(fields=('plan', 'order'), name='round_template_order_unique'),
         ),
         migrations.AddConstraint(
-            model_name="roundtemplate",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "bar_raiser")), fields=("plan",), name="round_template_one_bar_raiser"
-            ),
+            model_name='roundtemplate',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'bar_raiser')), fields=('plan',), name='round_template_one_bar_raiser'),
         ),
         migrations.AddConstraint(
-            model_name="roundtemplate",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("duration_minutes__gte", 15), ("duration_minutes__lte", 480)),
-                name="round_template_duration",
-            ),
+            model_name='roundtemplate',
+            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 15), ('duration_minutes__lte', 480)), name='round_template_duration'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.UniqueConstraint(fields=("round", "revision"), name="scorecard_revision_unique"),
+            model_name='scorecard',
+            constraint=models.UniqueConstraint(fields=('round', 'revision'), name='scorecard_revision_unique'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("submitted_at__isnull", True)),
-                fields=("round",),
-                name="scorecard_one_draft_per_round",
-            ),
+            model_name='scorecard',
+            constraint=models.UniqueConstraint(condition=models.Q(('submitted_at__isnull', True)), fields=('round',), name='scorecard_one_draft_per_round'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("is_current", True)), fields=("round",), name="scorecard_one_current"
-            ),
+            model_name='scorecard',
+            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('round',), name='scorecard_one_current'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("veto", False), models.Q(("veto_reason", ""), _negated=True), _connector="OR"),
-                name="scorecard_veto_has_reason",
-            ),
+            model_name='scorecard',
+            constraint=models.CheckConstraint(condition=models.Q(('veto', False), models.Q(('veto_reason', ''), _negated=True), _connector='OR'), name='scorecard_veto_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("submitted_at__isnull", True), models.Q(("recommendation", ""), _negated=True), _connector="OR"
-                ),
-                name="scorecard_submitted_has_recommendation",
-            ),
+            model_name='scorecard',
+            constraint=models.CheckConstraint(condition=models.Q(('submitted_at__isnull', True), models.Q(('recommendation', ''), _negated=True), _connector='OR'), name='scorecard_submitted_has_recommendation'),
         ),
         migrations.AddConstraint(
-            model_name="scorecard",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("is_current", False), ("submitted_at__isnull", False), _connector="OR"),
-                name="scorecard_current_is_submitted",
-            ),
+            model_name='scorecard',
+            constraint=models.CheckConstraint(condition=models.Q(('is_current', False), ('submitted_at__isnull', False), _connector='OR'), name='scorecard_current_is_submitted'),
         ),
         migrations.AddConstraint(
-            model_name="rating",
-            constraint=models.UniqueConstraint(fields=("scorecard", "competency"), name="rating_once_per_competency"),
+            model_name='rating',
+            constraint=models.UniqueConstraint(fields=('scorecard', 'competency'), name='rating_once_per_competency'),
         ),
         migrations.AddConstraint(
-            model_name="rating",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("score__gte", 1), ("score__lte", 4)), name="rating_score_on_scale"
-            ),
+            model_name='rating',
+            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 4)), name='rating_score_on_scale'),
         ),
         migrations.AddIndex(
-            model_name="loop",
-            index=models.Index(fields=["status", "updated_at"], name="hiring_loop_status_2430a2_idx"),
+            model_name='loop',
+            index=models.Index(fields=['status', 'updated_at'], name='hiring_loop_status_2430a2_idx'),
         ),
         migrations.AddIndex(
-            model_name="loop",
-            index=models.Index(fields=["updated_at"], name="hiring_loop_updated_7aff2f_idx"),
+            model_name='loop',
+            index=models.Index(fields=['updated_at'], name='hiring_loop_updated_7aff2f_idx'),
         ),
         migrations.AddConstraint(
-            model_name="loop",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "status__in",
-                        ["draft", "scheduled", "in_progress", "awaiting_decision", "hired", "rejected", "withdrawn"],
-                    )
-                ),
-                name="loop_status_valid",
-            ),
+            model_name='loop',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'scheduled', 'in_progress', 'awaiting_decision', 'hired', 'rejected', 'withdrawn'])), name='loop_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="loop",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status", "hired"), ("veto_scorecard__isnull", False), _negated=True),
-                name="loop_no_hire_after_veto",
-            ),
+            model_name='loop',
+            constraint=models.CheckConstraint(condition=models.Q(('status', 'hired'), ('veto_scorecard__isnull', False), _negated=True), name='loop_no_hire_after_veto'),
         ),
         migrations.AddConstraint(
-            model_name="loop",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("veto_scorecard__isnull", True), ("status", "rejected"), _connector="OR"),
-                name="loop_veto_means_rejected",
-            ),
+            model_name='loop',
+            constraint=models.CheckConstraint(condition=models.Q(('veto_scorecard__isnull', True), ('status', 'rejected'), _connector='OR'), name='loop_veto_means_rejected'),
         ),
         migrations.AddConstraint(
-            model_name="loop",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status__in", ["draft", "scheduled", "in_progress", "awaiting_decision"])),
-                fields=("candidate", "position"),
-                name="loop_one_open_per_candidate_position",
-            ),
+            model_name='loop',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'scheduled', 'in_progress', 'awaiting_decision'])), fields=('candidate', 'position'), name='loop_one_open_per_candidate_position'),
         ),
         migrations.AddConstraint(
-            model_name="interviewer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("work_start__lt", models.F("work_end"))), name="interviewer_work_hours"
-            ),
+            model_name='interviewer',
+            constraint=models.CheckConstraint(condition=models.Q(('work_start__lt', models.F('work_end'))), name='interviewer_work_hours'),
         ),
         migrations.AddIndex(
-            model_name="webhookdelivery",
-            index=models.Index(fields=["status", "next_attempt_at"], name="hiring_webh_status_2c6b39_idx"),
+            model_name='webhookdelivery',
+            index=models.Index(fields=['status', 'next_attempt_at'], name='hiring_webh_status_2c6b39_idx'),
         ),
         migrations.AddConstraint(
-            model_name="webhookdelivery",
-            constraint=models.UniqueConstraint(
-                fields=("subscription", "event"), name="webhook_delivery_once_per_event"
-            ),
+            model_name='webhookdelivery',
+            constraint=models.UniqueConstraint(fields=('subscription', 'event'), name='webhook_delivery_once_per_event'),
         ),
     ]

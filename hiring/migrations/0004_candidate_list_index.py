@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("hiring", "0003_candidate_search_trigram"),
+        ('hiring', '0003_candidate_search_trigram'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="candidate",
-            index=models.Index(fields=["created_at", "id"], name="candidate_created_idx"),
+            model_name='candidate',
+            index=models.Index(fields=['created_at', 'id'], name='candidate_created_idx'),
         ),
     ]

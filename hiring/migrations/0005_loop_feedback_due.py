@@ -20,23 +20,20 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("hiring", "0004_candidate_list_index"),
+        ('hiring', '0004_candidate_list_index'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="loop",
-            name="feedback_due_at",
+            model_name='loop',
+            name='feedback_due_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name="loop",
-            index=models.Index(
-                condition=models.Q(("feedback_due_at__isnull", False)),
-                fields=["feedback_due_at"],
-                name="loop_feedback_due_idx",
-            ),
+            model_name='loop',
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['feedback_due_at'], name='loop_feedback_due_idx'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

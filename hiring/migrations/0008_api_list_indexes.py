@@ -4,17 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0006_reminder_claim_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="loop",
-            index=models.Index(fields=["position", "id"], name="loop_position_idx"),
+            model_name='loop',
+            index=models.Index(fields=['position', 'id'], name='loop_position_idx'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(fields=["interviewer", "loop"], name="round_seat_idx"),
+            model_name='round',
+            index=models.Index(fields=['interviewer', 'loop'], name='round_seat_idx'),
         ),
     ]

@@ -28,20 +28,21 @@ def clean_stored_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0008_api_list_indexes"),
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="candidate",
-            name="email",
+            model_name='candidate',
+            name='email',
             field=models.EmailField(max_length=254, validators=[hiring.validators.validate_email_text]),
         ),
         migrations.AlterField(
-            model_name="candidate",
-            name="full_name",
+            model_name='candidate',
+            name='full_name',
             field=models.CharField(max_length=200, validators=[hiring.validators.validate_person_name]),
         ),
         migrations.RunPython(clean_stored_names, migrations.RunPython.noop),

@@ -12,7 +12,9 @@ def let_recruiters_retry_deliveries(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.filter(content_type__app_label="hiring", codename="change_webhookdelivery").first()
+    permission = Permission.objects.filter(
+        content_type__app_label="hiring", codename="change_webhookdelivery"
+    ).first()
     for group in Group.objects.filter(name="Recruiters"):
         group.permissions.add(permission)
 
@@ -20,7 +22,9 @@ def let_recruiters_retry_deliveries(apps, schema_editor):
 def undo(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.filter(content_type__app_label="hiring", codename="change_webhookdelivery").first()
+    permission = Permission.objects.filter(
+        content_type__app_label="hiring", codename="change_webhookdelivery"
+    ).first()
     for group in Group.objects.filter(name="Recruiters"):
         group.permissions.remove(permission)
 

@@ -4,25 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0010_heartbeat"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="loop",
-            index=models.Index(fields=["created_at", "id"], name="loop_created_idx"),
+            model_name='loop',
+            index=models.Index(fields=['created_at', 'id'], name='loop_created_idx'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(
-                condition=models.Q(("status__in", ["scheduled", "held"])),
-                fields=["interviewer", "starts_at", "id"],
-                name="round_open_by_interviewer_idx",
-            ),
+            model_name='round',
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'held'])), fields=['interviewer', 'starts_at', 'id'], name='round_open_by_interviewer_idx'),
         ),
         migrations.AddIndex(
-            model_name="round",
-            index=models.Index(fields=["-loop", "order"], name="round_admin_order_idx"),
+            model_name='round',
+            index=models.Index(fields=['-loop', 'order'], name='round_admin_order_idx'),
         ),
     ]

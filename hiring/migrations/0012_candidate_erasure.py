@@ -32,63 +32,30 @@ def revoke_recruiters(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0011_admin_list_indexes"),
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="candidate",
-            options={
-                "ordering": ["-created_at"],
-                "permissions": [
-                    ("erase_candidate", "Can erase a candidate's personal data"),
-                    ("export_candidate", "Can export a candidate's personal data"),
-                ],
-            },
+            name='candidate',
+            options={'ordering': ['-created_at'], 'permissions': [('erase_candidate', "Can erase a candidate's personal data"), ('export_candidate', "Can export a candidate's personal data")]},
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="erased_at",
+            model_name='candidate',
+            name='erased_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name="event",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("candidate.created", "Candidate Created"),
-                    ("candidate.updated", "Candidate Updated"),
-                    ("loop.created", "Loop Created"),
-                    ("loop.scheduled", "Loop Scheduled"),
-                    ("loop.status_changed", "Loop Status Changed"),
-                    ("round.added", "Round Added"),
-                    ("round.scheduled", "Round Scheduled"),
-                    ("round.rescheduled", "Round Rescheduled"),
-                    ("round.cancelled", "Round Cancelled"),
-                    ("round.held", "Round Held"),
-                    ("round.no_show", "Round No Show"),
-                    ("scorecard.submitted", "Scorecard Submitted"),
-                    ("scorecard.amended", "Scorecard Amended"),
-                    ("loop.vetoed", "Loop Vetoed"),
-                    ("loop.decided", "Loop Decided"),
-                    ("candidate.withdrawn", "Candidate Withdrawn"),
-                    ("reminder.resent", "Reminder Resent"),
-                    ("candidate.erased", "Candidate Erased"),
-                    ("candidate.exported", "Candidate Exported"),
-                    ("user.deactivated", "User Deactivated"),
-                ],
-                max_length=40,
-            ),
+            model_name='event',
+            name='kind',
+            field=models.CharField(choices=[('candidate.created', 'Candidate Created'), ('candidate.updated', 'Candidate Updated'), ('loop.created', 'Loop Created'), ('loop.scheduled', 'Loop Scheduled'), ('loop.status_changed', 'Loop Status Changed'), ('round.added', 'Round Added'), ('round.scheduled', 'Round Scheduled'), ('round.rescheduled', 'Round Rescheduled'), ('round.cancelled', 'Round Cancelled'), ('round.held', 'Round Held'), ('round.no_show', 'Round No Show'), ('scorecard.submitted', 'Scorecard Submitted'), ('scorecard.amended', 'Scorecard Amended'), ('loop.vetoed', 'Loop Vetoed'), ('loop.decided', 'Loop Decided'), ('candidate.withdrawn', 'Candidate Withdrawn'), ('reminder.resent', 'Reminder Resent'), ('candidate.erased', 'Candidate Erased'), ('candidate.exported', 'Candidate Exported'), ('user.deactivated', 'User Deactivated')], max_length=40),
         ),
         migrations.AddIndex(
-            model_name="candidate",
-            index=models.Index(
-                condition=models.Q(("erased_at__isnull", True)),
-                fields=["created_at", "id"],
-                name="candidate_retention_idx",
-            ),
+            model_name='candidate',
+            index=models.Index(condition=models.Q(('erased_at__isnull', True)), fields=['created_at', 'id'], name='candidate_retention_idx'),
         ),
         migrations.RunPython(grant_recruiters, revoke_recruiters),
     ]

@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0012_candidate_erasure"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -13,30 +14,20 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="SsoIdentity",
+            name='SsoIdentity',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("issuer", models.CharField(max_length=255)),
-                ("subject", models.CharField(max_length=255)),
-                ("email", models.EmailField(help_text="The verified email it was linked by.", max_length=254)),
-                ("linked_at", models.DateTimeField()),
-                ("last_sign_in_at", models.DateTimeField()),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sso_identities",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('issuer', models.CharField(max_length=255)),
+                ('subject', models.CharField(max_length=255)),
+                ('email', models.EmailField(help_text='The verified email it was linked by.', max_length=254)),
+                ('linked_at', models.DateTimeField()),
+                ('last_sign_in_at', models.DateTimeField()),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sso_identities', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "single sign-on identity",
-                "verbose_name_plural": "single sign-on identities",
-                "constraints": [
-                    models.UniqueConstraint(fields=("issuer", "subject"), name="sso_identity_unique_subject"),
-                    models.UniqueConstraint(fields=("issuer", "user"), name="sso_identity_one_per_user_and_issuer"),
-                ],
+                'verbose_name': 'single sign-on identity',
+                'verbose_name_plural': 'single sign-on identities',
+                'constraints': [models.UniqueConstraint(fields=('issuer', 'subject'), name='sso_identity_unique_subject'), models.UniqueConstraint(fields=('issuer', 'user'), name='sso_identity_one_per_user_and_issuer')],
             },
         ),
     ]

@@ -75,31 +75,25 @@ def drop_constraints(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("hiring", "0013_sso_identity"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="round",
-            name="booked_until",
+            model_name='round',
+            name='booked_until',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="round",
-            name="candidate",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="hiring.candidate",
-            ),
+            model_name='round',
+            name='candidate',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='hiring.candidate'),
         ),
         migrations.AddField(
-            model_name="round",
-            name="candidate_free_at",
+            model_name='round',
+            name='candidate_free_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),

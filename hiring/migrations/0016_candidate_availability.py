@@ -5,175 +5,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("hiring", "0015_availability"),
+        ('hiring', '0015_availability'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="interviewer",
-            name="meeting_link",
-            field=models.URLField(blank=True, help_text="Default meeting link for interviews.", max_length=500),
+            model_name='interviewer',
+            name='meeting_link',
+            field=models.URLField(blank=True, help_text='Default meeting link for interviews.', max_length=500),
         ),
         migrations.AddField(
-            model_name="round",
-            name="meeting_link",
-            field=models.URLField(blank=True, help_text="Meeting link for this round only.", max_length=500),
+            model_name='round',
+            name='meeting_link',
+            field=models.URLField(blank=True, help_text='Meeting link for this round only.', max_length=500),
         ),
         migrations.AlterField(
-            model_name="event",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("candidate.created", "Candidate Created"),
-                    ("candidate.updated", "Candidate Updated"),
-                    ("loop.created", "Loop Created"),
-                    ("loop.scheduled", "Loop Scheduled"),
-                    ("loop.status_changed", "Loop Status Changed"),
-                    ("round.added", "Round Added"),
-                    ("round.scheduled", "Round Scheduled"),
-                    ("round.rescheduled", "Round Rescheduled"),
-                    ("round.cancelled", "Round Cancelled"),
-                    ("round.held", "Round Held"),
-                    ("round.no_show", "Round No Show"),
-                    ("scorecard.submitted", "Scorecard Submitted"),
-                    ("scorecard.amended", "Scorecard Amended"),
-                    ("loop.vetoed", "Loop Vetoed"),
-                    ("loop.decided", "Loop Decided"),
-                    ("candidate.withdrawn", "Candidate Withdrawn"),
-                    ("reminder.resent", "Reminder Resent"),
-                    ("candidate.erased", "Candidate Erased"),
-                    ("candidate.exported", "Candidate Exported"),
-                    ("user.deactivated", "User Deactivated"),
-                    ("availability.requested", "Availability Requested"),
-                    ("availability.given", "Availability Given"),
-                    ("loop.booked", "Loop Booked"),
-                ],
-                max_length=40,
-            ),
+            model_name='event',
+            name='kind',
+            field=models.CharField(choices=[('candidate.created', 'Candidate Created'), ('candidate.updated', 'Candidate Updated'), ('loop.created', 'Loop Created'), ('loop.scheduled', 'Loop Scheduled'), ('loop.status_changed', 'Loop Status Changed'), ('round.added', 'Round Added'), ('round.scheduled', 'Round Scheduled'), ('round.rescheduled', 'Round Rescheduled'), ('round.cancelled', 'Round Cancelled'), ('round.held', 'Round Held'), ('round.no_show', 'Round No Show'), ('scorecard.submitted', 'Scorecard Submitted'), ('scorecard.amended', 'Scorecard Amended'), ('loop.vetoed', 'Loop Vetoed'), ('loop.decided', 'Loop Decided'), ('candidate.withdrawn', 'Candidate Withdrawn'), ('reminder.resent', 'Reminder Resent'), ('candidate.erased', 'Candidate Erased'), ('candidate.exported', 'Candidate Exported'), ('user.deactivated', 'User Deactivated'), ('availability.requested', 'Availability Requested'), ('availability.given', 'Availability Given'), ('loop.booked', 'Loop Booked')], max_length=40),
         ),
         migrations.AlterField(
-            model_name="reminder",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("invitation", "Invitation"),
-                    ("update", "Update (rescheduled)"),
-                    ("cancellation", "Cancellation"),
-                    ("before_24h", "24 h before"),
-                    ("before_1h", "1 h before"),
-                    ("feedback_due", "Feedback due"),
-                    ("feedback_overdue", "Feedback overdue"),
-                    ("escalation", "Escalation to recruiter"),
-                    ("veto_notice", "Veto notice"),
-                    ("availability_request", "Availability request"),
-                ],
-                max_length=20,
-            ),
+            model_name='reminder',
+            name='kind',
+            field=models.CharField(choices=[('invitation', 'Invitation'), ('update', 'Update (rescheduled)'), ('cancellation', 'Cancellation'), ('before_24h', '24 h before'), ('before_1h', '1 h before'), ('feedback_due', 'Feedback due'), ('feedback_overdue', 'Feedback overdue'), ('escalation', 'Escalation to recruiter'), ('veto_notice', 'Veto notice'), ('availability_request', 'Availability request')], max_length=20),
         ),
         migrations.CreateModel(
-            name="AvailabilityRequest",
+            name='AvailabilityRequest',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("expires_at", models.DateTimeField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("open", "Open"),
-                            ("used", "Used"),
-                            ("superseded", "Superseded"),
-                            ("closed", "Closed"),
-                        ],
-                        default="open",
-                        max_length=20,
-                    ),
-                ),
-                ("days", models.PositiveSmallIntegerField(default=10)),
-                ("answered_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "loop",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="availability_requests",
-                        to="hiring.loop",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('expires_at', models.DateTimeField()),
+                ('state', models.CharField(choices=[('open', 'Open'), ('used', 'Used'), ('superseded', 'Superseded'), ('closed', 'Closed')], default='open', max_length=20)),
+                ('days', models.PositiveSmallIntegerField(default=10)),
+                ('answered_at', models.DateTimeField(blank=True, null=True)),
+                ('loop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability_requests', to='hiring.loop')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="CandidateAvailability",
+            name='CandidateAvailability',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("starts_at", models.DateTimeField()),
-                ("ends_at", models.DateTimeField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "candidate",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="availability", to="hiring.candidate"
-                    ),
-                ),
-                (
-                    "loop",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="candidate_windows",
-                        to="hiring.loop",
-                    ),
-                ),
-                (
-                    "request",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="windows",
-                        to="hiring.availabilityrequest",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('starts_at', models.DateTimeField()),
+                ('ends_at', models.DateTimeField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to='hiring.candidate')),
+                ('loop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='candidate_windows', to='hiring.loop')),
+                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='windows', to='hiring.availabilityrequest')),
             ],
             options={
-                "ordering": ["starts_at", "id"],
+                'ordering': ['starts_at', 'id'],
             },
         ),
         migrations.AddIndex(
-            model_name="availabilityrequest",
-            index=models.Index(fields=["loop", "created_at"], name="avail_request_loop_idx"),
+            model_name='availabilityrequest',
+            index=models.Index(fields=['loop', 'created_at'], name='avail_request_loop_idx'),
         ),
         migrations.AddConstraint(
-            model_name="availabilityrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("state__in", ["open", "used", "superseded", "closed"])),
-                name="availability_request_state_valid",
-            ),
+            model_name='availabilityrequest',
+            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['open', 'used', 'superseded', 'closed'])), name='availability_request_state_valid'),
         ),
         migrations.AddConstraint(
-            model_name="availabilityrequest",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["open", "used"])),
-                fields=("loop",),
-                name="availability_request_one_live_per_loop",
-            ),
+            model_name='availabilityrequest',
+            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['open', 'used'])), fields=('loop',), name='availability_request_one_live_per_loop'),
         ),
         migrations.AddIndex(
-            model_name="candidateavailability",
-            index=models.Index(fields=["loop", "starts_at"], name="candidate_window_loop_idx"),
+            model_name='candidateavailability',
+            index=models.Index(fields=['loop', 'starts_at'], name='candidate_window_loop_idx'),
         ),
         migrations.AddIndex(
-            model_name="candidateavailability",
-            index=models.Index(fields=["candidate", "starts_at"], name="candidate_window_cand_idx"),
+            model_name='candidateavailability',
+            index=models.Index(fields=['candidate', 'starts_at'], name='candidate_window_cand_idx'),
         ),
         migrations.AddConstraint(
-            model_name="candidateavailability",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("starts_at__lt", models.F("ends_at"))), name="candidate_window_positive"
-            ),
+            model_name='candidateavailability',
+            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='candidate_window_positive'),
         ),
     ]

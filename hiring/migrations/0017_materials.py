@@ -35,132 +35,98 @@ def revoke_recruiters(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("hiring", "0016_candidate_availability"),
+        ('hiring', '0016_candidate_availability'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="candidate",
-            name="linkedin_url",
-            field=models.URLField(blank=True, max_length=500, verbose_name="LinkedIn"),
+            model_name='candidate',
+            name='linkedin_url',
+            field=models.URLField(blank=True, max_length=500, verbose_name='LinkedIn'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="phone",
-            field=models.CharField(blank=True, max_length=40, verbose_name="phone"),
+            model_name='candidate',
+            name='phone',
+            field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="portfolio_url",
-            field=models.URLField(blank=True, max_length=500, verbose_name="portfolio"),
+            model_name='candidate',
+            name='portfolio_url',
+            field=models.URLField(blank=True, max_length=500, verbose_name='portfolio'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="recruiter_notes",
-            field=models.TextField(blank=True, verbose_name="recruiter notes"),
+            model_name='candidate',
+            name='recruiter_notes',
+            field=models.TextField(blank=True, verbose_name='recruiter notes'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="resume",
-            field=models.FileField(
-                blank=True,
-                editable=False,
-                max_length=200,
-                storage=hiring.models.resume_storage,
-                upload_to="",
-                verbose_name="résumé",
-            ),
+            model_name='candidate',
+            name='resume',
+            field=models.FileField(blank=True, editable=False, max_length=200, storage=hiring.models.resume_storage, upload_to='', verbose_name='résumé'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="resume_content_type",
+            model_name='candidate',
+            name='resume_content_type',
             field=models.CharField(blank=True, editable=False, max_length=100),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="resume_name",
-            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name="résumé file name"),
+            model_name='candidate',
+            name='resume_name',
+            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name='résumé file name'),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="resume_size",
+            model_name='candidate',
+            name='resume_size',
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="candidate",
-            name="resume_uploaded_at",
+            model_name='candidate',
+            name='resume_uploaded_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="position",
-            name="description",
-            field=models.TextField(
-                blank=True, help_text="Shown to the panel in the candidate packet.", verbose_name="job description"
-            ),
+            model_name='position',
+            name='description',
+            field=models.TextField(blank=True, help_text='Shown to the panel in the candidate packet.', verbose_name='job description'),
         ),
         migrations.AddField(
-            model_name="round",
-            name="template",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="hiring.roundtemplate",
-            ),
+            model_name='round',
+            name='template',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='hiring.roundtemplate'),
         ),
         migrations.AddField(
-            model_name="roundtemplate",
-            name="instructions",
-            field=models.TextField(
-                blank=True,
-                help_text="Shown to the interviewer in the packet and beside the scorecard.",
-                verbose_name="instructions",
-            ),
+            model_name='roundtemplate',
+            name='instructions',
+            field=models.TextField(blank=True, help_text='Shown to the interviewer in the packet and beside the scorecard.', verbose_name='instructions'),
         ),
         migrations.AddField(
-            model_name="scorecard",
-            name="key_takeaways",
-            field=models.TextField(blank=True, verbose_name="key take-aways"),
+            model_name='scorecard',
+            name='key_takeaways',
+            field=models.TextField(blank=True, verbose_name='key take-aways'),
         ),
         migrations.AddField(
-            model_name="scorecard",
-            name="private_note",
-            field=models.TextField(blank=True, verbose_name="private note to the recruiter"),
+            model_name='scorecard',
+            name='private_note',
+            field=models.TextField(blank=True, verbose_name='private note to the recruiter'),
         ),
         migrations.CreateModel(
-            name="Question",
+            name='Question',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("text", models.TextField(verbose_name="question")),
-                (
-                    "guidance",
-                    models.TextField(blank=True, help_text="What a strong answer shows.", verbose_name="guidance"),
-                ),
-                ("active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "competency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="questions",
-                        to="hiring.competency",
-                        verbose_name="competency",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.TextField(verbose_name='question')),
+                ('guidance', models.TextField(blank=True, help_text='What a strong answer shows.', verbose_name='guidance')),
+                ('active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('competency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='hiring.competency', verbose_name='competency')),
             ],
             options={
-                "verbose_name": "question",
-                "verbose_name_plural": "question bank",
-                "ordering": ["competency", "id"],
-                "indexes": [models.Index(fields=["competency", "active", "id"], name="question_kit_idx")],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("text", ""), _negated=True), name="question_text_not_empty"
-                    )
-                ],
+                'verbose_name': 'question',
+                'verbose_name_plural': 'question bank',
+                'ordering': ['competency', 'id'],
+                'indexes': [models.Index(fields=['competency', 'active', 'id'], name='question_kit_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='question_text_not_empty')],
             },
         ),
         migrations.RunPython(grant_recruiters, revoke_recruiters),

@@ -6,112 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("hiring", "0021_board_indexes"),
+        ('hiring', '0021_board_indexes'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="decision",
-            name="rejection_reason",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="decisions",
-                to="hiring.rejectionreason",
-                verbose_name="rejection reason",
-            ),
+            model_name='decision',
+            name='rejection_reason',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='hiring.rejectionreason', verbose_name='rejection reason'),
         ),
         migrations.AlterField(
-            model_name="event",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("candidate.created", "Candidate Created"),
-                    ("candidate.updated", "Candidate Updated"),
-                    ("loop.created", "Loop Created"),
-                    ("loop.scheduled", "Loop Scheduled"),
-                    ("loop.status_changed", "Loop Status Changed"),
-                    ("round.added", "Round Added"),
-                    ("round.scheduled", "Round Scheduled"),
-                    ("round.rescheduled", "Round Rescheduled"),
-                    ("round.cancelled", "Round Cancelled"),
-                    ("round.held", "Round Held"),
-                    ("round.no_show", "Round No Show"),
-                    ("scorecard.submitted", "Scorecard Submitted"),
-                    ("scorecard.amended", "Scorecard Amended"),
-                    ("loop.vetoed", "Loop Vetoed"),
-                    ("loop.decided", "Loop Decided"),
-                    ("candidate.withdrawn", "Candidate Withdrawn"),
-                    ("reminder.resent", "Reminder Resent"),
-                    ("candidate.erased", "Candidate Erased"),
-                    ("candidate.exported", "Candidate Exported"),
-                    ("user.deactivated", "User Deactivated"),
-                    ("availability.requested", "Availability Requested"),
-                    ("availability.given", "Availability Given"),
-                    ("loop.booked", "Loop Booked"),
-                    ("message.sent", "Message Sent"),
-                ],
-                max_length=40,
-                verbose_name="kind",
-            ),
+            model_name='event',
+            name='kind',
+            field=models.CharField(choices=[('candidate.created', 'Candidate Created'), ('candidate.updated', 'Candidate Updated'), ('loop.created', 'Loop Created'), ('loop.scheduled', 'Loop Scheduled'), ('loop.status_changed', 'Loop Status Changed'), ('round.added', 'Round Added'), ('round.scheduled', 'Round Scheduled'), ('round.rescheduled', 'Round Rescheduled'), ('round.cancelled', 'Round Cancelled'), ('round.held', 'Round Held'), ('round.no_show', 'Round No Show'), ('scorecard.submitted', 'Scorecard Submitted'), ('scorecard.amended', 'Scorecard Amended'), ('loop.vetoed', 'Loop Vetoed'), ('loop.decided', 'Loop Decided'), ('candidate.withdrawn', 'Candidate Withdrawn'), ('reminder.resent', 'Reminder Resent'), ('candidate.erased', 'Candidate Erased'), ('candidate.exported', 'Candidate Exported'), ('user.deactivated', 'User Deactivated'), ('availability.requested', 'Availability Requested'), ('availability.given', 'Availability Given'), ('loop.booked', 'Loop Booked'), ('message.sent', 'Message Sent')], max_length=40, verbose_name='kind'),
         ),
         migrations.AlterField(
-            model_name="interviewer",
-            name="max_interviews_per_day",
-            field=models.PositiveSmallIntegerField(
-                blank=True, help_text="Empty: the company default.", null=True, verbose_name="max interviews per day"
-            ),
+            model_name='interviewer',
+            name='max_interviews_per_day',
+            field=models.PositiveSmallIntegerField(blank=True, help_text='Empty: the company default.', null=True, verbose_name='max interviews per day'),
         ),
         migrations.AlterField(
-            model_name="interviewer",
-            name="max_interviews_per_week",
-            field=models.PositiveSmallIntegerField(
-                blank=True, help_text="Empty: the company default.", null=True, verbose_name="max interviews per week"
-            ),
+            model_name='interviewer',
+            name='max_interviews_per_week',
+            field=models.PositiveSmallIntegerField(blank=True, help_text='Empty: the company default.', null=True, verbose_name='max interviews per week'),
         ),
         migrations.AlterField(
-            model_name="interviewer",
-            name="meeting_link",
-            field=models.URLField(
-                blank=True,
-                help_text="Default meeting link for interviews.",
-                max_length=500,
-                verbose_name="meeting link",
-            ),
+            model_name='interviewer',
+            name='meeting_link',
+            field=models.URLField(blank=True, help_text='Default meeting link for interviews.', max_length=500, verbose_name='meeting link'),
         ),
         migrations.AlterField(
-            model_name="messagetemplatetranslation",
-            name="language",
-            field=models.CharField(choices=hiring.models.language_choices, max_length=10, verbose_name="language"),
+            model_name='messagetemplatetranslation',
+            name='language',
+            field=models.CharField(choices=hiring.models.language_choices, max_length=10, verbose_name='language'),
         ),
         migrations.AlterField(
-            model_name="reminder",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("invitation", "Invitation"),
-                    ("update", "Update (rescheduled)"),
-                    ("cancellation", "Cancellation"),
-                    ("before_24h", "24 h before"),
-                    ("before_1h", "1 h before"),
-                    ("feedback_due", "Feedback due"),
-                    ("feedback_overdue", "Feedback overdue"),
-                    ("escalation", "Escalation to recruiter"),
-                    ("veto_notice", "Veto notice"),
-                    ("availability_request", "Availability request"),
-                    ("message", "Message"),
-                ],
-                max_length=20,
-                verbose_name="kind",
-            ),
+            model_name='reminder',
+            name='kind',
+            field=models.CharField(choices=[('invitation', 'Invitation'), ('update', 'Update (rescheduled)'), ('cancellation', 'Cancellation'), ('before_24h', '24 h before'), ('before_1h', '1 h before'), ('feedback_due', 'Feedback due'), ('feedback_overdue', 'Feedback overdue'), ('escalation', 'Escalation to recruiter'), ('veto_notice', 'Veto notice'), ('availability_request', 'Availability request'), ('message', 'Message')], max_length=20, verbose_name='kind'),
         ),
         migrations.AlterField(
-            model_name="round",
-            name="meeting_link",
-            field=models.URLField(
-                blank=True, help_text="Meeting link for this round only.", max_length=500, verbose_name="meeting link"
-            ),
+            model_name='round',
+            name='meeting_link',
+            field=models.URLField(blank=True, help_text='Meeting link for this round only.', max_length=500, verbose_name='meeting link'),
         ),
     ]
