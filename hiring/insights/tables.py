@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from hiring.insights.parts import KIND_SUMS, PERSON_MAXES, PERSON_SUMS, STATE_COLUMNS, Partials
+from hiring.insights.parts import PERSON_MAXES, PERSON_SUMS, STATE_COLUMNS, Partials
 from hiring.insights.scope import (
     CALIBRATION_Z,
     KIND_LABELS,
@@ -157,14 +157,12 @@ def time_in_state(parts: Partials, positions: dict[int, Position]) -> tuple[Tabl
 
 
 def _by_kind(parts: Partials, positions: dict[int, Position]) -> dict[str, dict]:
-    kinds: dict[str, dict] = {}
+    """The kinds' parts over the viewer's positions (the same adding up as Partials.add)."""
+    totals = Partials()
     for (pos, kind), row in parts.kinds.items():
-        if pos not in positions:
-            continue
-        total = kinds.setdefault(kind, dict.fromkeys(KIND_SUMS, 0))
-        for name in KIND_SUMS:
-            total[name] += row[name]
-    return kinds
+        if pos in positions:
+            totals.add("kinds", kind, row)
+    return totals.kinds
 
 
 def pass_through(parts: Partials, positions: dict[int, Position]) -> Table:
@@ -260,19 +258,12 @@ def _name(first: str, last: str, username: str) -> str:
 
 
 def per_interviewer(parts: Partials, positions: dict[int, Position]) -> dict[int, dict]:
-    totals: dict[int, dict] = {}
+    """Each interviewer's parts over the viewer's positions (the same adding up as Partials.add)."""
+    totals = Partials()
     for (pos, interviewer_id), row in parts.people.items():
-        if pos not in positions:
-            continue
-        total = totals.get(interviewer_id)
-        if total is None:
-            total = totals[interviewer_id] = dict.fromkeys(PERSON_SUMS, 0) | dict.fromkeys(PERSON_MAXES)
-        for name in PERSON_SUMS:
-            total[name] += row[name]
-        for name in PERSON_MAXES:
-            if row[name] is not None and (total[name] is None or row[name] > total[name]):
-                total[name] = row[name]
-    return totals
+        if pos in positions:
+            totals.add("people", interviewer_id, row)
+    return totals.people
 
 
 def feedback_latency(totals: dict[int, dict], owed: dict[int, int], people: dict[int, dict]) -> Table:
